@@ -1,0 +1,95 @@
+"""nbclient, adapted to untrusted notebooks: output caps and the verdict of a cell's reply.
+
+This is the one module that knows nbclient's errors; it maps them to our verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+from graders.limits import Limits
+
+
+def _message_bytes(msg: dict[str, Any]) -> int:
+    content = msg.get("content", {})
+    kind = msg.get("msg_type")
+    if kind == "stream":
+        return len(content.get("text", ""))
+    if kind in ("display_data", "execute_result", "update_display_data"):
+        return sum(len(str(v)) for v in content.get("data", {}).values())
+    if kind == "error":
+        return sum(len(line) for line in content.get("traceback", []))
+    return 0
+
+
+class CappedNotebookClient(NotebookClient):
+    """A NotebookClient that stops recording a cell's output past the caps and asks for the
+    cell to be interrupted (``on_limit``) the moment a cap is crossed."""
+
+    def __init__(self, nb: NotebookNode, limits: Limits, on_limit: Callable[[], None]) -> None:
+        super().__init__(
+            nb,
+            allow_errors=True,
+            interrupt_on_timeout=False,
+            raise_on_iopub_timeout=True,
+            iopub_timeout=10,
+            record_timing=False,
+        )
+        self.limits = limits
+        self.on_limit = on_limit
+        self.notebook_output = 0
+        self.cell_output = 0
+        self.output_limited = False
+        self.last_reply: dict[str, Any] | None = None
+        self.on_cell_executed = self._remember_reply
+
+    def _remember_reply(self, **kwargs: Any) -> None:
+        self.last_reply = kwargs.get("execute_reply")
+
+    def start_cell(self) -> None:
+        """Reset the per-cell counters before a cell runs."""
+        self.cell_output = 0
+        self.output_limited = False
+        self.last_reply = None
+
+    def process_message(
+        self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
+    ) -> NotebookNode | None:
+        size = _message_bytes(msg)
+        if size:
+            self.cell_output += size
+            self.notebook_output += size
+            if (
+                self.cell_output > self.limits.output_bytes_per_cell
+                or self.notebook_output > self.limits.output_bytes_per_notebook
+            ):
+                if not self.output_limited:
+                    self.output_limited = True
+                    cell.outputs.append(
+                        NotebookNode(
+                            output_type="stream",
+                            name="stderr",
+                            text="[markwell: output limit reached; the cell was stopped]\n",
+                        )
+                    )
+                    self.on_limit()
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+
+def reply_verdict(reply: dict[str, Any] | None) -> tuple[str, str]:
+    """Map an ``execute_reply`` to ``(status, detail)``."""
+    if reply is None:
+        return "ok", ""
+    content = reply.get("content", {})
+    if content.get("status") != "error":
+        return "ok", ""
+    ename, evalue = str(content.get("ename", "")), str(content.get("evalue", ""))
+    detail = f"{ename}: {evalue}" if evalue else ename
+    if ename == "MemoryError":
+        return "memory", f"the cell ran out of memory ({detail})"
+    return "error", detail[:1000]

@@ -1,0 +1,178 @@
+"""The program that runs *inside* the sandbox: it starts an IPython kernel and installs the
+call helper the grader talks to.
+
+This file is copied into the sandbox's read-only input directory and run there with the
+sandbox's Python; it must import nothing from ``graders``. The codec arrives beside it.
+
+The helper is the module ``_markwell_call`` (in ``sys.modules``, not in the student's
+namespace). The grader executes ``__import__("_markwell_call").call("name", "nonce")``; the
+helper reads the arguments from ``call-<nonce>.npz``, calls the student's function, and
+publishes one ``display_data`` message of type ``application/x-markwell-result+json`` whose
+buffers hold the arrays. Nothing here is trusted by the grader: a student who breaks the helper
+only breaks their own results.
+"""
+
+import hashlib
+import importlib.util
+import inspect
+import json
+import os
+import sys
+import types
+
+IN_DIR = os.path.dirname(os.path.abspath(__file__))
+MIME = "application/x-markwell-result+json"
+
+os.environ.pop("JPY_PARENT_PID", None)  # inside a pid namespace the "parent" looks dead
+
+import numpy as np  # noqa: E402  (warm import: the point of a pre-started kernel)
+
+for _name in os.environ.get("MARKWELL_PRELOAD", "").split(","):
+    if _name.strip():
+        __import__(_name.strip())
+
+_spec = importlib.util.spec_from_file_location("_markwell_codec", os.path.join(IN_DIR, "codec.py"))
+codec = importlib.util.module_from_spec(_spec)
+sys.modules["_markwell_codec"] = codec
+_spec.loader.exec_module(codec)
+
+_np_load, _sha256, _json_loads, _json_dumps = np.load, hashlib.sha256, json.loads, json.dumps
+_encode, _decode = codec.encode, codec.decode
+
+
+def _publish(payload, buffers=()):
+    kernel = _state["kernel"]
+    content = {"data": {MIME: _json_dumps(payload)}, "metadata": {}, "transient": {}}
+    kernel.session.send(
+        kernel.iopub_socket,
+        "display_data",
+        content,
+        parent=kernel.get_parent("shell"),
+        buffers=list(buffers),
+    )
+
+
+def _leaves(value, path, out):
+    t = type(value)
+    if t is np.ndarray:
+        h = _sha256(value.dtype.str.encode() + repr(value.shape).encode())
+        if value.dtype.kind != "O":
+            h.update(np.ascontiguousarray(value).tobytes())
+        out[path] = h.hexdigest()
+    elif t is dict:
+        for k, v in value.items():
+            _leaves(v, f"{path}[{k!r}]", out)
+    elif t in (list, tuple):
+        for i, v in enumerate(value):
+            _leaves(v, f"{path}[{i}]", out)
+    return out
+
+
+def _arg_names(fn, args, kwargs):
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        return list(bound.arguments.items())
+    except (TypeError, ValueError):
+        return [(f"argument {i + 1}", a) for i, a in enumerate(args)] + list(kwargs.items())
+
+
+def _student_line(tb):
+    where = ""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith("<ipython-input") or "ipykernel_" in name:
+            where = f"line {tb.tb_lineno} of {tb.tb_frame.f_code.co_name}"
+        tb = tb.tb_next
+    return where
+
+
+def call(name, nonce):
+    """Call the student's ``name`` with the arguments in ``call-<nonce>.npz``; publish."""
+    with _np_load(os.path.join(IN_DIR, f"call-{nonce}.npz"), allow_pickle=False) as z:
+        skeleton = _json_loads(bytes(z["skeleton"]).decode())
+        buffers = [z[f"b{i}"].tobytes() for i in range(int(z["count"]))]
+    args, kwargs = _decode(skeleton, buffers)
+    fn = _state["shell"].user_ns.get(name)
+    if fn is None:
+        return _publish({"nonce": nonce, "status": "missing", "why": "is not defined"})
+    if not callable(fn):
+        why = f"is a {type(fn).__name__}, not a function"
+        return _publish({"nonce": nonce, "status": "missing", "why": why})
+    named = _arg_names(fn, args, kwargs)
+    before = {}
+    for arg, value in named:
+        _leaves(value, arg, before)
+    try:
+        out = fn(*args, **kwargs)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit too: the student's exit() must not end the call
+        try:
+            evalue = str(exc)[:2000]
+        except Exception:
+            evalue = "<str() of the exception raised>"
+        payload = {
+            "nonce": nonce,
+            "status": "raised",
+            "ename": type(exc).__name__[:200],
+            "evalue": evalue,
+            "where": _student_line(exc.__traceback__),
+        }
+        return _publish(payload)
+    after = {}
+    for arg, value in named:
+        _leaves(value, arg, after)
+    mutated = [path for path, digest in before.items() if after.get(path) != digest]
+    skeleton, buffers = _encode(out)
+    _publish({"nonce": nonce, "status": "ok", "value": skeleton, "mutated": mutated}, buffers)
+
+
+def functions(nonce):
+    """Publish the names of the functions and classes the notebook defined."""
+    shell = _state["shell"]
+    hidden = shell.user_ns_hidden
+    names = sorted(
+        k
+        for k, v in shell.user_ns.items()
+        if not k.startswith("_")
+        and k not in hidden
+        and (inspect.isfunction(v) or inspect.isclass(v))
+        and getattr(v, "__module__", None) == "__main__"
+    )
+    _publish({"nonce": nonce, "status": "ok", "value": {"t": "list", "v": [
+        {"t": "str", "v": n} for n in names
+    ]}, "mutated": []})
+
+
+def receive(filename):
+    """Copy a file the grader placed in the input directory into the working directory."""
+    with open(os.path.join(IN_DIR, filename), "rb") as src, open(filename, "wb") as dst:
+        dst.write(src.read())
+
+
+_state = {}
+_helper = types.ModuleType("_markwell_call")
+_helper.call, _helper.functions, _helper.receive = call, functions, receive
+sys.modules["_markwell_call"] = _helper
+
+
+def main():
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    app.initialize(
+        [
+            "-f",
+            os.path.join(IN_DIR, "kernel.json"),
+            "--HistoryManager.enabled=False",
+            "--InteractiveShell.colors=nocolor",
+            "--IPKernelApp.parent_handle=0",
+        ]
+    )
+    _state["kernel"] = app.kernel
+    _state["shell"] = app.shell
+    app.start()
+
+
+if __name__ == "__main__":
+    main()

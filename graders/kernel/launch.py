@@ -1,0 +1,154 @@
+"""Start an IPython kernel inside a sandbox and connect to it over the ``ipc`` transport.
+
+The kernel binds unix sockets in the sandbox's socket directory; the grader connects to the
+same files from outside. There is no TCP anywhere, so the sandbox needs no network.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.session import Session
+
+from graders.errors import KernelStartError
+from graders.limits import Limits
+from graders.protocol import codec as codec_module
+from graders.sandbox import sandbox as sandbox_module
+from graders.sandbox.sandbox import INSIDE_IN, INSIDE_IPC, Sandbox, SandboxConfig
+
+_INSIDE_SOURCE = Path(__file__).with_name("inside.py")
+_PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+STARTUP_SECONDS = 30.0
+
+
+def _connection(ip: str, key: str) -> dict[str, Any]:
+    info: dict[str, Any] = {name: i + 1 for i, name in enumerate(_PORTS)}
+    info.update(
+        transport="ipc", ip=ip, key=key, signature_scheme="hmac-sha256", kernel_name="markwell"
+    )
+    return info
+
+
+@dataclass
+class SandboxedKernel:
+    """A kernel running in its own sandbox. Single use: close it when the run ends."""
+
+    sandbox: Sandbox
+    connection: dict[str, Any]
+    """Host-side connection info (socket paths outside the sandbox)."""
+    started_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def kernel_pid(self) -> int:
+        """Host pid of the kernel process (the sandbox init's child), 0 if gone."""
+        init = self.sandbox.child_pid
+        try:
+            children = Path(f"/proc/{init}/task/{init}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            return 0
+        return int(children[0]) if children else 0
+
+    def alive(self) -> bool:
+        return self.sandbox.alive()
+
+    def client(self, max_message_bytes: int) -> SandboxClient:
+        """A new asyncio client on its own ZeroMQ context, with a cap on message size."""
+        ctx = zmq.asyncio.Context()
+        # One huge message would otherwise grow the grader by its size; zmq drops the peer.
+        ctx.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
+        kc = SandboxClient(context=ctx, kernel=self)
+        kc.load_connection_info(self.connection)
+        return kc
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+
+class SandboxClient(AsyncKernelClient):
+    """An async kernel client whose liveness is the sandbox's process, not the heartbeat.
+
+    A heartbeat can miss a beat on a loaded machine and declare a healthy kernel dead; the
+    sandbox process cannot lie about being alive.
+    """
+
+    def __init__(self, *, kernel: SandboxedKernel, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._kernel = kernel
+        self.last_execute_id: str | None = None
+
+    async def _async_is_alive(self) -> bool:
+        return self._kernel.alive()
+
+    is_alive = _async_is_alive  # type: ignore[assignment]
+
+    def execute(self, code: str, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        msg_id = super().execute(code, *args, **kwargs)
+        self.last_execute_id = msg_id
+        return msg_id
+
+    def interrupt(self) -> None:
+        """Ask the kernel to interrupt its running request (a message, not a signal)."""
+        msg = self.session.msg("interrupt_request", {})
+        self.control_channel.send(msg)
+
+    def close(self) -> None:
+        self.stop_channels()
+        self.context.destroy(linger=0)
+
+
+def start_kernel(limits: Limits, config: SandboxConfig) -> SandboxedKernel:
+    """Start a sandboxed kernel and wait until it answers ``kernel_info``."""
+    key = secrets.token_hex(16)
+    inside = _connection(f"{INSIDE_IPC}/k", key)
+    files = {
+        "kernel.json": json.dumps(inside).encode(),
+        "inside.py": _INSIDE_SOURCE.read_bytes(),
+        "codec.py": Path(codec_module.__file__).read_bytes(),
+    }
+    python = str(config.python_prefix / "bin" / "python")
+    box = sandbox_module.start([python, f"{INSIDE_IN}/inside.py"], files, limits, config)
+    kernel = SandboxedKernel(sandbox=box, connection=_connection(str(box.ipc_dir / "k"), key))
+    try:
+        _wait_ready(kernel)
+        box.lock_ipc()
+    except BaseException:
+        kernel.close()
+        raise
+    return kernel
+
+
+def _wait_ready(kernel: SandboxedKernel) -> None:
+    """Ask ``kernel_info`` over a plain (non-asyncio) socket until the kernel answers."""
+    session = Session(key=kernel.connection["key"].encode(), signature_scheme="hmac-sha256")
+    ctx = zmq.Context()
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.MAXMSGSIZE, 1 << 20)
+    try:
+        sock.connect(f"ipc://{kernel.connection['ip']}-{kernel.connection['shell_port']}")
+        deadline = time.monotonic() + STARTUP_SECONDS
+        msg_id = session.send(sock, "kernel_info_request", {})["header"]["msg_id"]
+        while True:
+            if not kernel.alive():
+                info = kernel.sandbox.exit_info()
+                raise KernelStartError(
+                    f"the kernel exited while starting ({info.detail}): "
+                    f"{kernel.sandbox.stderr_tail().strip()[-800:]}"
+                )
+            if time.monotonic() > deadline:
+                raise KernelStartError(f"the kernel did not start in {STARTUP_SECONDS:g} s")
+            if sock.poll(50):
+                _, reply = session.recv(sock)
+                if reply and reply["parent_header"].get("msg_id") == msg_id:
+                    return
+    finally:
+        sock.close(0)
+        ctx.term()

@@ -1,0 +1,71 @@
+"""Reading an uploaded notebook: every way it can be unusable gets a reason, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from graders.errors import RejectedUpload
+
+_MAGIC = {
+    b"PK\x03\x04": "a zip archive",
+    b"\x1f\x8b": "a gzip file",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\x7fELF": "a program (ELF binary)",
+}
+
+
+def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> NotebookNode:
+    """Parse and validate a student's notebook; raise :class:`RejectedUpload` with a reason."""
+    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
+    if len(data) > max_bytes:
+        raise RejectedUpload(
+            f"the notebook is {len(data):,} bytes; the limit is {max_bytes:,} bytes "
+            "(clear large outputs with Kernel > Restart & Clear Output, then save)"
+        )
+    if not data.strip():
+        raise RejectedUpload("the file is empty")
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise RejectedUpload(f"the file is {what}, not a Jupyter notebook (.ipynb)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RejectedUpload(
+            f"the file is not UTF-8 text (bad byte at offset {exc.start}); "
+            "a notebook is a JSON text file"
+        ) from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RejectedUpload(
+            f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "was it saved completely?"
+        ) from None
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise RejectedUpload("the file is JSON but not a Jupyter notebook (no 'cells')")
+    major = raw.get("nbformat")
+    if not isinstance(major, int):
+        raise RejectedUpload("the notebook does not say its format version ('nbformat')")
+    if major < 4:
+        raise RejectedUpload(
+            f"the notebook is in format version {major}; save it with Jupyter 4 or newer "
+            "(format 4)"
+        )
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat raises several unrelated types
+        raise RejectedUpload(f"the notebook is malformed: {_first_line(exc)}") from None
+    if not any(c.cell_type == "code" and c.source.strip() for c in nb.cells):
+        raise RejectedUpload("the notebook has no code cells to run")
+    return nb
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
