@@ -1,0 +1,53 @@
+"""Markwell's grading engine: run untrusted notebooks in a sandbox and call their functions.
+
+Usable alone, with no server and no database::
+
+    from graders import run_notebook, Limits
+    with run_notebook("student.ipynb", Limits(cell_seconds=10)) as session:
+        result = session.call("softmax", x)
+"""
+
+from graders.errors import (
+    CallError,
+    CallTimeout,
+    FunctionMissing,
+    GraderError,
+    KernelDied,
+    KernelError,
+    KernelStartError,
+    RejectedUpload,
+    SandboxError,
+    StudentException,
+    UnsupportedValue,
+)
+from graders.kernel.pool import KernelPool
+from graders.limits import Limits
+from graders.notebook import read_notebook
+from graders.protocol.codec import Opaque
+from graders.report import CellReport, RunReport
+from graders.sandbox.sandbox import SandboxConfig
+from graders.session import CallResult, NotebookSession, run_notebook
+
+__all__ = [
+    "CallError",
+    "CallResult",
+    "CallTimeout",
+    "CellReport",
+    "FunctionMissing",
+    "GraderError",
+    "KernelDied",
+    "KernelError",
+    "KernelPool",
+    "KernelStartError",
+    "Limits",
+    "NotebookSession",
+    "Opaque",
+    "RejectedUpload",
+    "RunReport",
+    "SandboxConfig",
+    "SandboxError",
+    "StudentException",
+    "UnsupportedValue",
+    "read_notebook",
+    "run_notebook",
+]

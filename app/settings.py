@@ -1,0 +1,68 @@
+"""Service and CLI configuration: environment variables prefixed ``MARKWELL_``."""
+
+from __future__ import annotations
+
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graders import Limits, SandboxConfig
+
+
+class Settings(BaseSettings):
+    """Every knob of Markwell; defaults are what a course would use."""
+
+    model_config = SettingsConfigDict(env_prefix="MARKWELL_", extra="ignore")
+
+    submission_seconds: float = Field(120.0, gt=0)
+    cell_seconds: float = Field(30.0, gt=0)
+    call_seconds: float = Field(10.0, gt=0)
+    memory_bytes: int = Field(2 * 1024**3, gt=64 * 1024**2)
+    processes: int = Field(64, ge=16)
+    file_bytes: int = Field(100_000_000, gt=0)
+    open_files: int = Field(256, ge=64)
+    output_bytes_per_cell: int = Field(1024**2, gt=0)
+    output_bytes_per_notebook: int = Field(8 * 1024**2, gt=0)
+    notebook_bytes: int = Field(20_000_000, gt=0)
+
+    runtime_dir: Path = Path(tempfile.gettempdir()) / "markwell-runtime"
+    sandbox_first_uid: int = Field(62000, ge=1000)
+    sandbox_uid_count: int = Field(512, ge=1)
+    require_cgroups: bool = False
+    preload: str = ""
+    """Comma-separated modules imported in warm kernels besides NumPy (e.g. ``matplotlib``)."""
+    pool_size: int = Field(2, ge=0)
+
+    def limits(self) -> Limits:
+        """The sandbox limits these settings describe."""
+        return Limits(
+            submission_seconds=self.submission_seconds,
+            cell_seconds=self.cell_seconds,
+            call_seconds=self.call_seconds,
+            memory_bytes=self.memory_bytes,
+            processes=self.processes,
+            file_bytes=self.file_bytes,
+            open_files=self.open_files,
+            output_bytes_per_cell=self.output_bytes_per_cell,
+            output_bytes_per_notebook=self.output_bytes_per_notebook,
+            notebook_bytes=self.notebook_bytes,
+        )
+
+    def sandbox(self) -> SandboxConfig:
+        """Where and as whom sandboxes run."""
+        return SandboxConfig(
+            runtime_dir=self.runtime_dir,
+            first_uid=self.sandbox_first_uid,
+            uid_count=self.sandbox_uid_count,
+            preload=tuple(m.strip() for m in self.preload.split(",") if m.strip()),
+            require_cgroups=self.require_cgroups,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings (tests clear the cache after changing the environment)."""
+    return Settings()
