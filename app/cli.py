@@ -37,8 +37,10 @@ def _run(args: argparse.Namespace) -> int:
     for cell in report.cells:
         print(f"{cell.index + 1:>4}  {cell.status:<12} {cell.seconds:>7.2f}  {cell.detail}")
     print(f"functions: {', '.join(report.functions) or '(none)'}")
-    print(f"limits hit: {', '.join(report.limits_hit) or 'none'}; kernel restarts: "
-          f"{report.restarts}; {report.seconds:.2f} s")
+    print(
+        f"limits hit: {', '.join(report.limits_hit) or 'none'}; kernel restarts: "
+        f"{report.restarts}; {report.seconds:.2f} s"
+    )
     return 0
 
 

@@ -45,31 +45,53 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
     """Yield each check as it completes."""
     config = config or SandboxConfig()
     problem = sandbox.check_bwrap()
-    yield Check("bubblewrap", problem is None, problem[0] if problem else "bwrap, setpriv and "
-                "prlimit found", problem[1] if problem else "")
+    yield Check(
+        "bubblewrap",
+        problem is None,
+        problem[0] if problem else "bwrap, setpriv and prlimit found",
+        problem[1] if problem else "",
+    )
     if problem:
         return
     try:
         size = len(seccomp.build_filter_bytes())
         yield Check("seccomp", True, f"filter compiled ({size} bytes of BPF)")
     except Exception as exc:
-        yield Check("seccomp", False, f"cannot build the filter: {exc}", "apt-get install libseccomp2")
+        yield Check(
+            "seccomp", False, f"cannot build the filter: {exc}", "apt-get install libseccomp2"
+        )
         return
     why = cgroups.available()
     yield Check(
         "cgroups",
         why is None,
         why or "per-sandbox memory, task and freezer groups can be created",
-        "" if why is None else "without cgroups, rlimits are used (weaker): run as root with "
+        ""
+        if why is None
+        else "without cgroups, rlimits are used (weaker): run as root with "
         "/sys/fs/cgroup mounted read-write",
     )
     try:
-        hidden = ["/root/.bashrc", "/etc/shadow", str(_SOURCE_DIR), str(_SOURCE_DIR.parent / "reference")]
-        box = sandbox.start([str(config.python_prefix / "bin" / "python"), "-c", _PROBE, *hidden],
-                            {}, Limits(), config)
+        hidden = [
+            "/root/.bashrc",
+            "/etc/shadow",
+            str(_SOURCE_DIR),
+            str(_SOURCE_DIR.parent / "reference"),
+        ]
+        box = sandbox.start(
+            [str(config.python_prefix / "bin" / "python"), "-c", _PROBE, *hidden],
+            {},
+            Limits(),
+            config,
+        )
     except GraderError as exc:
-        yield Check("namespaces", False, str(exc), "apt-get install bubblewrap; allow "
-                    "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)")
+        yield Check(
+            "namespaces",
+            False,
+            str(exc),
+            "apt-get install bubblewrap; allow "
+            "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)",
+        )
         return
     with box:
         deadline = time.monotonic() + 30
@@ -77,17 +99,28 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
             time.sleep(0.02)
         info = box.exit_info()
         ok = info.detail.endswith("status 0")
-        yield Check("isolation", ok, "no network, no host files, unprivileged uid" if ok else
-                    f"{info.detail}: {box.stderr_tail().strip()[-300:]}",
-                    "" if ok else "update bubblewrap; see docs/operations.md")
+        yield Check(
+            "isolation",
+            ok,
+            "no network, no host files, unprivileged uid"
+            if ok
+            else f"{info.detail}: {box.stderr_tail().strip()[-300:]}",
+            "" if ok else "update bubblewrap; see docs/operations.md",
+        )
     from graders.kernel.launch import start_kernel
 
     started = time.monotonic()
     try:
         kernel = start_kernel(Limits(), config)
     except GraderError as exc:
-        yield Check("kernel", False, str(exc), "check that ipykernel and numpy are installed in "
-                    f"{config.python_prefix}")
+        yield Check(
+            "kernel",
+            False,
+            str(exc),
+            f"check that ipykernel and numpy are installed in {config.python_prefix}",
+        )
         return
     kernel.close()
-    yield Check("kernel", True, f"sandboxed ipykernel answered in {time.monotonic() - started:.2f} s")
+    yield Check(
+        "kernel", True, f"sandboxed ipykernel answered in {time.monotonic() - started:.2f} s"
+    )

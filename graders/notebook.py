@@ -46,15 +46,14 @@ def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> No
             f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "was it saved completely?"
         ) from None
-    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+    if not isinstance(raw, dict) or ("cells" not in raw and "worksheets" not in raw):
         raise RejectedUpload("the file is JSON but not a Jupyter notebook (no 'cells')")
     major = raw.get("nbformat")
     if not isinstance(major, int):
         raise RejectedUpload("the notebook does not say its format version ('nbformat')")
     if major < 4:
         raise RejectedUpload(
-            f"the notebook is in format version {major}; save it with Jupyter 4 or newer "
-            "(format 4)"
+            f"the notebook is in format version {major}; save it with Jupyter 4 or newer (format 4)"
         )
     try:
         nb = nbformat.reads(text, as_version=4)

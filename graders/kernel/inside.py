@@ -139,9 +139,14 @@ def functions(nonce):
         and (inspect.isfunction(v) or inspect.isclass(v))
         and getattr(v, "__module__", None) == "__main__"
     )
-    _publish({"nonce": nonce, "status": "ok", "value": {"t": "list", "v": [
-        {"t": "str", "v": n} for n in names
-    ]}, "mutated": []})
+    _publish(
+        {
+            "nonce": nonce,
+            "status": "ok",
+            "value": {"t": "list", "v": [{"t": "str", "v": n} for n in names]},
+            "mutated": [],
+        }
+    )
 
 
 def receive(filename):

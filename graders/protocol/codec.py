@@ -15,6 +15,7 @@ builds an array and never unpickles.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,12 +146,10 @@ def decode(skeleton: Any, buffers: list[bytes]) -> Any:
         if kind in ("nd", "sc"):
             dtype = _checked_dtype(node.get("dtype"))
             shape = node.get("shape", []) if kind == "nd" else []
-            if not isinstance(shape, list) or not all(
-                type(n) is int and 0 <= n for n in shape
-            ):
+            if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
                 raise DecodeError("malformed shape")
             buf = _buffer(buffers, node.get("i"))
-            expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
             if expected != len(buf):
                 raise DecodeError(f"array of shape {tuple(shape)} {dtype} needs {expected} bytes")
             arr = np.frombuffer(buf, dtype=dtype).reshape(shape).copy()

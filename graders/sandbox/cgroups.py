@@ -160,7 +160,7 @@ class CgroupSet:
 def available() -> str | None:
     """Return ``None`` when per-sandbox cgroups can be made here, else why not."""
     try:
-        probe = create("markwell-probe-%d" % os.getpid())
+        probe = create(f"markwell-probe-{os.getpid()}")
     except OSError as exc:
         return f"cannot create control groups under {CGROUP_ROOT}: {exc}"
     probe.destroy()

@@ -144,7 +144,9 @@ class Sandbox:
             self.process.wait(timeout=2)
         self._read_status(block=False)
         if self.oom_kills() > oom_before:
-            return ExitInfo("memory", f"the kernel ran out of memory (limit {_human(self.limits.memory_bytes)})")
+            return ExitInfo(
+                "memory", f"the kernel ran out of memory (limit {_human(self.limits.memory_bytes)})"
+            )
         code = self._exit_code
         if code is None:
             code = self.process.returncode if self.process.returncode is not None else -1

@@ -1,0 +1,86 @@
+"""Uploads that are not gradable notebooks get a reason, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from app.cli import main
+from graders import RejectedUpload, read_notebook
+
+
+def notebook_bytes(*cells) -> bytes:
+    return nbformat.writes(new_notebook(cells=list(cells))).encode()
+
+
+def zip_bytes() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.ipynb", notebook_bytes(new_code_cell("1")))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"this is not json", "not valid JSON"),
+        (b'{"cells": [', "not valid JSON"),
+        (b"[1, 2, 3]", "not a Jupyter notebook"),
+        (b'{"hello": "world"}', "not a Jupyter notebook"),
+        (json.dumps({"cells": []}).encode(), "format version"),
+        (
+            json.dumps(
+                {"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}
+            ).encode(),
+            "format version 3",
+        ),
+        (b"\xff\xfe{\x00}\x00", "not UTF-8"),
+        (b"\x7fELF\x02\x01\x01" + b"\0" * 100, "program"),
+        (b"%PDF-1.7 ...", "PDF"),
+        (json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": "x"}).encode(), "malformed"),
+    ],
+)
+def test_unusable_files_are_rejected_with_a_reason(data, reason):
+    with pytest.raises(RejectedUpload, match=reason):
+        read_notebook(data)
+
+
+def test_zip_renamed_ipynb_is_rejected():
+    with pytest.raises(RejectedUpload, match="zip archive"):
+        read_notebook(zip_bytes())
+
+
+def test_notebook_over_the_size_limit_is_rejected_before_parsing():
+    data = notebook_bytes(new_code_cell("x = '" + "a" * 5000 + "'"))
+    with pytest.raises(RejectedUpload, match="the limit is 1,000 bytes"):
+        read_notebook(data, max_bytes=1000)
+
+
+def test_notebook_without_code_cells_is_rejected():
+    with pytest.raises(RejectedUpload, match="no code cells"):
+        read_notebook(notebook_bytes(new_markdown_cell("# only prose"), new_code_cell("  ")))
+
+
+def test_valid_notebook_is_accepted():
+    nb = read_notebook(notebook_bytes(new_code_cell("x = 1")))
+    assert nb.cells[0].source == "x = 1"
+
+
+def test_cli_run_rejects_a_bad_file_with_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_bytes(zip_bytes())
+    assert main(["run", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "zip archive" in err[0]
+
+
+def test_cli_run_names_a_missing_file(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "nope.ipynb")]) == 2
+    assert "no such file" in capsys.readouterr().err
