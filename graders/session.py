@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from graders.errors import (
@@ -157,9 +156,7 @@ class NotebookSession:
                 return
             self._nbc.timeout = max(1, math.ceil(min(self.limits.cell_seconds, self._remaining())))
             self._nbc.start_cell()
-            try:
-                await self._nbc.async_execute_cell(cell, index)
-            except (CellTimeoutError, DeadKernelError):
+            if await self._nbc.run_cell(cell, index) != "done":
                 await self._cancel_others()
                 return
 
@@ -234,21 +231,20 @@ class NotebookSession:
         oom_before = kernel.sandbox.oom_kills()
         started = time.monotonic()
         status, detail = "ok", ""
-        try:
-            await nbc.async_execute_cell(cell, index, execution_count=len(self._replay) + 1)
+        outcome = await nbc.run_cell(cell, index, count=len(self._replay) + 1)
+        if outcome == "done":
             status, detail = reply_verdict(nbc.last_reply)
-        except CellTimeoutError as exc:
+        else:
             await self._cancel_others()
-            if "IOPub" in str(exc):
-                status, detail = "output-limit", "an output message was too large to receive"
-            else:
-                limit = "cell" if budget >= self.limits.cell_seconds else "submission"
-                status = "timeout"
-                detail = f"the cell ran past the {limit} time limit ({budget:.0f} s)"
-                if not await self._stop(self._kc.last_execute_id):
-                    detail += "; it ignored the interrupt, so its kernel was restarted"
-        except DeadKernelError:
-            await self._cancel_others()
+        if outcome == "iopub-lost":
+            status, detail = "output-limit", "an output message was too large to receive"
+        elif outcome == "timeout":
+            limit = "cell" if budget >= self.limits.cell_seconds else "submission"
+            status = "timeout"
+            detail = f"the cell ran past the {limit} time limit ({budget:.0f} s)"
+            if not await self._stop(self._kc.last_execute_id):
+                detail += "; it ignored the interrupt, so its kernel was restarted"
+        elif outcome == "dead":
             info = kernel.sandbox.exit_info(oom_before)
             status, detail = info.verdict, info.detail
             if info.verdict == "memory":

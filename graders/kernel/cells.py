@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from graders.limits import Limits
@@ -49,6 +50,16 @@ class CappedNotebookClient(NotebookClient):
 
     def _remember_reply(self, **kwargs: Any) -> None:
         self.last_reply = kwargs.get("execute_reply")
+
+    async def run_cell(self, cell: NotebookNode, index: int, count: int | None = None) -> str:
+        """Execute one cell; return ``done``, ``timeout``, ``iopub-lost`` or ``dead``."""
+        try:
+            await self.async_execute_cell(cell, index, execution_count=count)
+        except CellTimeoutError as exc:
+            return "iopub-lost" if "IOPub" in str(exc) else "timeout"
+        except DeadKernelError:
+            return "dead"
+        return "done"
 
     def start_cell(self) -> None:
         """Reset the per-cell counters before a cell runs."""
