@@ -142,6 +142,60 @@ class NotebookSession:
         if restarting:
             await self._replay_cells()
 
+    async def _reconnect(self) -> None:
+        """Give the live kernel a new client; its state (the student's variables) stays.
+
+        ZeroMQ closes a connection that delivers a message over ``message_bytes`` and never
+        restores it: with the old client, nothing more would arrive on iopub and every later
+        cell and call would wait out its timeout.
+        """
+        assert self._kernel is not None and self._nbc is not None
+        if self._kc is not None:
+            with contextlib.suppress(Exception):
+                self._kc.close()
+        self._kc = self._kernel.client(self.limits.message_bytes)
+        self._kc.start_channels(hb=False)
+        self._nbc.kc = self._kc
+        self._nbc.on_limit = self._kc.interrupt
+        # Wait for the new subscription to be live, or the next cell's first messages are lost.
+        deadline = time.monotonic() + 5.0
+        while (left := deadline - time.monotonic()) > 0 and self._kernel.alive():
+            try:
+                msg = await self._kc.get_iopub_msg(timeout=min(left, 0.5))
+            except Exception:  # queue.Empty
+                continue
+            if msg["msg_type"] == "iopub_welcome":
+                return
+
+    async def _output_persists(self) -> bool:
+        """True unless the kernel is quiet once a cell that hit an output limit has ended.
+
+        The cell's own output is all in by then (nbclient returns after the kernel's idle
+        status, sent once the cell's output is flushed; a new client hears only what comes
+        next). A ``kernel_info`` probe then shows whether iopub is quiet and still delivering:
+        output before the probe's idle status means something still runs (a background
+        thread, a child writing to the kernel's stdout), and no idle status in time means
+        another oversized message dropped the connection or the kernel is still swamped.
+        """
+        assert self._kc is not None
+        probe = self._kc.kernel_info()
+        deadline = time.monotonic() + self.limits.interrupt_grace_seconds
+        while time.monotonic() < deadline:
+            try:
+                msg = await self._kc.get_iopub_msg(timeout=0.1)
+            except Exception:  # queue.Empty
+                continue
+            kind = msg["msg_type"]
+            if kind in ("stream", "display_data", "update_display_data", "error"):
+                return True
+            if (
+                kind == "status"
+                and msg["parent_header"].get("msg_id") == probe
+                and msg["content"].get("execution_state") == "idle"
+            ):
+                return False
+        return True
+
     async def _quiet(self, code: str) -> None:
         assert self._kc is not None
         msg_id = self._kc.execute(code, silent=True, store_history=False)
@@ -238,6 +292,7 @@ class NotebookSession:
             await self._cancel_others()
         if outcome == "iopub-lost":
             status, detail = "output-limit", "an output message was too large to receive"
+            await self._reconnect()
         elif outcome == "timeout":
             limit = "cell" if budget >= self.limits.cell_seconds else "submission"
             status = "timeout"
@@ -256,6 +311,14 @@ class NotebookSession:
                 f"the cell printed more than {self.limits.output_bytes_per_cell:,} bytes "
                 "(or the notebook's output cap was reached), so it was stopped"
             )
+        if status == "output-limit":
+            if kernel.alive() and (outcome == "timeout" or await self._output_persists()):
+                # Output that goes on once the cell has ended (a background thread, a child
+                # writing to the kernel's stdout) would flood every later cell, and a thread
+                # cannot be stopped from outside: the kernel goes, the next cell gets a new one.
+                kernel.close()
+            if not kernel.alive():
+                detail += "; the output went on regardless, so its kernel was restarted"
         return CellReport(
             index=index,
             status=status,  # type: ignore[arg-type]

@@ -73,22 +73,25 @@ class CappedNotebookClient(NotebookClient):
         size = _message_bytes(msg)
         if size:
             self.cell_output += size
-            self.notebook_output += size
-            if (
+            if not self.output_limited and (
                 self.cell_output > self.limits.output_bytes_per_cell
-                or self.notebook_output > self.limits.output_bytes_per_notebook
+                or self.notebook_output + size > self.limits.output_bytes_per_notebook
             ):
-                if not self.output_limited:
-                    self.output_limited = True
-                    cell.outputs.append(
-                        NotebookNode(
-                            output_type="stream",
-                            name="stderr",
-                            text="[markwell: output limit reached; the cell was stopped]\n",
-                        )
+                self.output_limited = True
+                cell.outputs.append(
+                    NotebookNode(
+                        output_type="stream",
+                        name="stderr",
+                        text="[markwell: output limit reached; the cell was stopped]\n",
                     )
-                    self.on_limit()
+                )
+                self.on_limit()
+            if self.output_limited:
                 return None
+            # Only what is recorded counts against the notebook's cap: the output a stopped
+            # cell kept printing was dropped, and counting it would stop every later cell
+            # that prints anything.
+            self.notebook_output += size
         return super().process_message(msg, cell, cell_index)
 
 

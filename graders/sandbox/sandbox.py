@@ -451,6 +451,10 @@ def start(
                 stderr=err_w,
                 pass_fds=(*fds, status_w),
                 close_fds=True,
+                # bwrap's own process is the sandbox's pid 1 and runs as the sandbox's uid, so
+                # the student can read its /proc/1/environ: give the chain nothing but PATH,
+                # never the grader's environment (credentials, service settings).
+                env={"PATH": os.environ.get("PATH", os.defpath)},
             )
         finally:
             os.close(status_w)
