@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     preload: str = ""
     """Comma-separated modules imported in warm kernels besides NumPy (e.g. ``matplotlib``)."""
     pool_size: int = Field(2, ge=0)
+    launcher: Literal["fork", "bwrap"] = "fork"
+    """``fork``: kernels forked from a pre-imported fork server (fast); ``bwrap``: a fresh
+    bubblewrap and interpreter per kernel. Both give the same sandbox."""
 
     def limits(self) -> Limits:
         """The sandbox limits these settings describe."""
@@ -59,6 +63,7 @@ class Settings(BaseSettings):
             uid_count=self.sandbox_uid_count,
             preload=tuple(m.strip() for m in self.preload.split(",") if m.strip()),
             require_cgroups=self.require_cgroups,
+            launcher=self.launcher,
         )
 
 

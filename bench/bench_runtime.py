@@ -8,13 +8,15 @@ Rows (all on the notebook of ``bench/workload.py``):
 
 1. floor: a bare kernel start plus one trivial cell through nbclient, unsandboxed;
 2. plain nbclient: ``NotebookClient(nb).execute()``, unsandboxed;
-3. Markwell cold: ``run_notebook`` starting its sandboxed kernel;
-4. Markwell warm: ``run_notebook(..., kernels=pool.acquire)`` with a full ``KernelPool``;
+3. Markwell cold: ``run_notebook`` starting its sandboxed kernel, through the fork server
+   (the default launcher) and through a fresh bubblewrap (``*_bwrap``);
+4. Markwell warm: ``run_notebook(..., kernels=pool.acquire)`` with a full ``KernelPool``, both
+   launchers;
 5. nbgrader: ``nbgrader autograde`` of one submission (assert cells), in its own venv;
-6. batches of 40, every notebook executed and graded: Markwell with 2 worker threads (a shared
-   ``KernelPool(size=2)``, the row the target is judged on; also one pool per worker, and cold
-   starts) against one ``nbgrader autograde`` (its normal sequential batch; also two
-   ``autograde`` processes on half the students each).
+6. batches of 40, every notebook executed and graded: Markwell with 2 worker threads sharing a
+   ``KernelPool(size=2)`` (fork server: the row the target is judged on; also bubblewrap, and
+   cold fork-server starts) against one ``nbgrader autograde`` (its normal sequential batch;
+   also two ``autograde`` processes on half the students each).
 
 Single-notebook rows run interleaved, round by round, in a rotating order, each only once the
 pool is full and idle; batches alternate too. Figures are medians. CPU seconds count every
@@ -156,14 +158,10 @@ def run_nbclient(nb: nbformat.NotebookNode) -> None:
 
 
 class Markwell:
-    def __init__(self, pool_size: int) -> None:
+    def __init__(self, pool_size: int, launcher: str) -> None:
         self.limits = Limits()
-        self.config = SandboxConfig()
+        self.config = SandboxConfig(launcher=launcher)  # type: ignore[arg-type]
         self.pool = KernelPool(pool_size, self.limits, self.config)
-
-    def wait_full(self, settle: float = 0.2) -> None:
-        """Until the pool holds its kernels and nothing else is starting."""
-        wait_full([self.pool], settle)
 
     def run(
         self, notebook: Any, kernels: Callable[[], Any] | None = None, grade: bool = False
@@ -311,20 +309,6 @@ def markwell_batch(
             future.result()
 
 
-def per_worker(mw: Markwell, paths: list[Path], args: argparse.Namespace) -> dict[str, Any]:
-    """A batch where each worker thread has a KernelPool(size=1) of its own, warm at the start."""
-    pools = [KernelPool(1, mw.limits, mw.config) for _ in range(args.workers)]
-    try:
-        wait_full([*pools, mw.pool], settle=1.0)
-        return measure(
-            lambda: markwell_batch(mw, paths, args.workers, pools),
-            after=lambda: wait_full(pools),
-        )
-    finally:
-        for pool in pools:
-            pool.close()
-
-
 def nbgrader_parallel(ng: Nbgrader, course: Path, globs: list[str]) -> None:
     errors: list[BaseException] = []
 
@@ -434,13 +418,16 @@ def main() -> int:
     one_cell = workload.one_cell_notebook()
     fresh = lambda nb: nbformat.from_dict(json.loads(json.dumps(nb)))  # noqa: E731
 
-    mw = Markwell(pool_size=2)
+    mw = Markwell(pool_size=2, launcher="fork")
+    mwb = Markwell(pool_size=2, launcher="bwrap")
+    both = lambda settle=0.2: wait_full([mw.pool, mwb.pool], settle)  # noqa: E731
     try:
-        # Warm-up, not recorded: first imports, the seccomp filter, page cache.
+        # Warm-up, not recorded: first imports, the fork server, the seccomp filter, page cache.
         run_nbclient(fresh(one_cell))
-        mw.run(fresh(student))
-        mw.wait_full()
-        mw.run(fresh(student), kernels=mw.pool.acquire)
+        for m in (mw, mwb):
+            m.run(fresh(student))
+            both()
+            m.run(fresh(student), kernels=m.pool.acquire)
         single_students: list[str] = []
         if ng is not None:
             print("preparing nbgrader's course (generate_assignment)...", flush=True)
@@ -453,13 +440,18 @@ def main() -> int:
             "plain_nbclient": lambda i: measure(lambda: run_nbclient(fresh(student))),
             "markwell_cold": lambda i: measure(lambda: mw.run(fresh(student))),
             "markwell_warm": lambda i: measure(
-                lambda: mw.run(fresh(student), kernels=mw.pool.acquire), after=mw.wait_full
+                lambda: mw.run(fresh(student), kernels=mw.pool.acquire), after=both
             ),
             "markwell_warm_graded": lambda i: measure(
                 lambda: mw.run(fresh(student), kernels=mw.pool.acquire, grade=True),
-                after=mw.wait_full,
+                after=both,
             ),
             "sandboxed_kernel_start": lambda i: measure(mw.kernel_start),
+            "markwell_cold_bwrap": lambda i: measure(lambda: mwb.run(fresh(student))),
+            "markwell_warm_bwrap": lambda i: measure(
+                lambda: mwb.run(fresh(student), kernels=mwb.pool.acquire), after=both
+            ),
+            "sandboxed_kernel_start_bwrap": lambda i: measure(mwb.kernel_start),
         }
         if ng is not None:
             kinds["nbgrader_one"] = lambda i: measure(
@@ -471,7 +463,7 @@ def main() -> int:
             order = names[i % len(names) :] + names[: i % len(names)]
             result: dict[str, Any] = {}
             for name in order:
-                mw.wait_full()
+                both()
                 result[name] = kinds[name](i)
             rounds.append(result)
             walls = "  ".join(f"{n}={fmt(result[n]['wall'])}" for n in names)
@@ -510,11 +502,19 @@ def main() -> int:
                     "markwell_batch_pool",
                     lambda: measure(
                         lambda: markwell_batch(mw, paths, args.workers, [mw.pool]),
-                        after=mw.wait_full,
+                        after=both,
                     ),
                 )
             )
-            plan.append(("markwell_batch_pool_per_worker", lambda: per_worker(mw, paths, args)))
+            plan.append(
+                (
+                    "markwell_batch_pool_bwrap",
+                    lambda: measure(
+                        lambda: markwell_batch(mwb, paths, args.workers, [mwb.pool]),
+                        after=both,
+                    ),
+                )
+            )
             plan.append(
                 (
                     "markwell_batch_cold",
@@ -524,7 +524,7 @@ def main() -> int:
             if rep % 2:
                 plan.reverse()
             for name, fn in plan:
-                mw.wait_full(settle=1.0)
+                both(1.0)
                 sample = fn()
                 batch_runs.setdefault(name, []).append(sample)
                 rate = args.batch / sample["wall"] * 60
@@ -538,6 +538,7 @@ def main() -> int:
                 ng.check_scores(pcourse, halves)
     finally:
         mw.close()
+        mwb.close()
 
     # -- report -----------------------------------------------------------------------------
     elapsed = time.monotonic() - started
@@ -559,6 +560,8 @@ def main() -> int:
         "cold_vs_plain": singles_summary["markwell_cold"]["wall_median"] / plain,
         "cold_vs_plain_paired": paired_ratio(rounds, "markwell_cold", "plain_nbclient"),
         "plain_vs_floor": plain / singles_summary["floor"]["wall_median"],
+        "warm_bwrap_vs_plain": singles_summary["markwell_warm_bwrap"]["wall_median"] / plain,
+        "cold_bwrap_vs_plain": singles_summary["markwell_cold_bwrap"]["wall_median"] / plain,
     }
     if ng is not None:
         ratios["nbgrader_one_vs_warm_graded"] = (
@@ -570,8 +573,8 @@ def main() -> int:
         ratios["batch_cold_throughput_vs_nbgrader"] = (
             batches["markwell_batch_cold"]["per_minute"] / nbg
         )
-        ratios["batch_per_worker_pools_throughput_vs_nbgrader"] = (
-            batches["markwell_batch_pool_per_worker"]["per_minute"] / nbg
+        ratios["batch_bwrap_pool_throughput_vs_nbgrader"] = (
+            batches["markwell_batch_pool_bwrap"]["per_minute"] / nbg
         )
         ratios["batch_throughput_vs_nbgrader_2proc"] = (
             batches["markwell_batch_pool"]["per_minute"]

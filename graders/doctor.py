@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
     if problem:
         return
     try:
-        size = len(seccomp.build_filter_bytes())
+        size = len(seccomp.filter_bytes())
         yield Check("seccomp", True, f"filter compiled ({size} bytes of BPF)")
     except Exception as exc:
         yield Check(
@@ -71,6 +72,14 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
         else "without cgroups, rlimits are used (weaker): run as root with "
         "/sys/fs/cgroup mounted read-write",
     )
+    launchers = [config.launcher, *(["bwrap"] if config.launcher == "fork" else [])]
+    for launcher in launchers:
+        yield from _launcher_checks(dataclasses.replace(config, launcher=launcher))
+
+
+def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
+    """Isolation probe and kernel start through ``config.launcher``."""
+    label = f"({config.launcher})"
     try:
         hidden = [
             "/root/.bashrc",
@@ -79,14 +88,14 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
             str(_SOURCE_DIR.parent / "reference"),
         ]
         box = sandbox.start(
-            [str(config.python_prefix / "bin" / "python"), "-c", _PROBE, *hidden],
+            ["-c", _PROBE, *hidden],
             {},
             Limits(),
             config,
         )
     except GraderError as exc:
         yield Check(
-            "namespaces",
+            f"namespaces {label}",
             False,
             str(exc),
             "apt-get install bubblewrap; allow "
@@ -100,7 +109,7 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
         info = box.exit_info()
         ok = info.detail.endswith("status 0")
         yield Check(
-            "isolation",
+            f"isolation {label}",
             ok,
             "no network, no host files, unprivileged uid"
             if ok
@@ -114,7 +123,7 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
         kernel = start_kernel(Limits(), config)
     except GraderError as exc:
         yield Check(
-            "kernel",
+            f"kernel {label}",
             False,
             str(exc),
             f"check that ipykernel and numpy are installed in {config.python_prefix}",
@@ -122,5 +131,7 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
         return
     kernel.close()
     yield Check(
-        "kernel", True, f"sandboxed ipykernel answered in {time.monotonic() - started:.2f} s"
+        f"kernel {label}",
+        True,
+        f"sandboxed ipykernel answered in {time.monotonic() - started:.2f} s",
     )

@@ -113,8 +113,7 @@ def start_kernel(limits: Limits, config: SandboxConfig) -> SandboxedKernel:
         "inside.py": _INSIDE_SOURCE.read_bytes(),
         "codec.py": Path(codec_module.__file__).read_bytes(),
     }
-    python = str(config.python_prefix / "bin" / "python")
-    box = sandbox_module.start([python, f"{INSIDE_IN}/inside.py"], files, limits, config)
+    box = sandbox_module.start([f"{INSIDE_IN}/inside.py"], files, limits, config)
     kernel = SandboxedKernel(sandbox=box, connection=_connection(str(box.ipc_dir / "k"), key))
     try:
         _wait_ready(kernel)

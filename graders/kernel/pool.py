@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import threading
 import time
@@ -24,12 +25,19 @@ log = logging.getLogger(__name__)
 class KernelPool:
     """Keeps ``size`` started kernels ready; :meth:`acquire` hands one out and starts another.
 
-    The kernels are started by one long-lived thread: bubblewrap's ``--die-with-parent``
-    follows the thread that started it, so a short-lived thread would take its kernels along.
+    Kernels are started by ``starters`` long-lived threads (one per core by default, at most
+    ``size``), so a pool drained by several workers refills in parallel. Long-lived, because
+    bubblewrap's ``--die-with-parent`` follows the thread that started it: a short-lived
+    thread would take its kernels along.
     """
 
     def __init__(
-        self, size: int, limits: Limits, config: SandboxConfig, max_age_seconds: float = 600.0
+        self,
+        size: int,
+        limits: Limits,
+        config: SandboxConfig,
+        max_age_seconds: float = 600.0,
+        starters: int | None = None,
     ) -> None:
         self.size = size
         self.limits = limits
@@ -38,8 +46,13 @@ class KernelPool:
         self._ready: queue.Queue[SandboxedKernel] = queue.Queue()
         self._wanted = threading.Semaphore(size)
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._fill, name="markwell-kernel-pool", daemon=True)
-        self._thread.start()
+        count = max(1, min(size, starters or os.cpu_count() or 1))
+        self._threads = [
+            threading.Thread(target=self._fill, name=f"markwell-kernel-pool-{i}", daemon=True)
+            for i in range(count)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def acquire(self, timeout: float = 60.0) -> SandboxedKernel:
         """Take a warm kernel (waiting for one if the pool is empty)."""
@@ -60,8 +73,10 @@ class KernelPool:
     def close(self) -> None:
         """Stop refilling and shut every idle kernel down."""
         self._stopping.set()
-        self._wanted.release()
-        self._thread.join(timeout=30)
+        for _ in self._threads:
+            self._wanted.release()
+        for thread in self._threads:
+            thread.join(timeout=30)
         while True:
             try:
                 self._ready.get_nowait().close()
@@ -89,6 +104,7 @@ class KernelPool:
                 continue
             if self._stopping.is_set():
                 kernel.close()
+                self._wanted.release()  # another starter may still be waiting
                 return
             self._ready.put(kernel)
             with contextlib.suppress(Exception):

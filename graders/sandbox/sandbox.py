@@ -23,6 +23,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, Protocol
 
 from graders.errors import SandboxError
 from graders.limits import GiB, Limits
@@ -31,6 +32,7 @@ from graders.sandbox import cgroups, seccomp, slots
 INSIDE_IN = "/run/markwell/in"
 INSIDE_IPC = "/run/markwell/ipc"
 INSIDE_HOME = "/home/student"
+HOSTNAME = "sandbox"
 
 _SIGNAL_VERDICTS = {
     signal.SIGKILL: "killed",
@@ -58,6 +60,20 @@ class SandboxConfig:
     """Modules imported before any student code, besides NumPy (e.g. ``matplotlib``)."""
     require_cgroups: bool = False
     """Refuse to run without per-sandbox cgroups instead of falling back to rlimits."""
+    launcher: Literal["bwrap", "fork"] = "fork"
+    """``bwrap``: each sandbox is a fresh bubblewrap and interpreter. ``fork``: a pre-imported
+    fork server makes the same sandbox after a fork, without paying the imports again."""
+
+
+class SandboxProcess(Protocol):
+    """The outermost process of a sandbox, as the grader holds it."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def kill(self) -> None: ...
 
 
 @dataclass
@@ -77,7 +93,7 @@ class Sandbox:
     limits: Limits
     slot: slots.Slot
     cgroup: cgroups.CgroupSet | None
-    process: subprocess.Popen[bytes]
+    process: SandboxProcess
     child_pid: int
     _status_fd: int
     _stderr_tail: bytearray = field(default_factory=bytearray)
@@ -176,6 +192,8 @@ class Sandbox:
         finally:
             with contextlib.suppress(OSError):
                 os.close(self._status_fd)
+            if hasattr(self.process, "release"):
+                self.process.release()
             self.slot.release()
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
@@ -228,20 +246,48 @@ def _human(n: int) -> str:
     return f"{n / GiB:g} GiB" if n >= GiB else f"{n / 2**20:g} MiB"
 
 
-def _usr_merged_links() -> list[str]:
-    """Bind /bin, /lib... as Debian lays them out (symlinks into /usr on merged-usr)."""
-    args: list[str] = []
+def layout(config: SandboxConfig, limits: Limits, run_dir: Path) -> list[dict[str, Any]]:
+    """What the sandbox sees, as bubblewrap-style operations applied in order.
+
+    The one description both launchers build from: :func:`bwrap_args` turns it into
+    bubblewrap's options, the fork server mounts it itself.
+    """
+    ops: list[dict[str, Any]] = [{"op": "ro-bind", "src": "/usr", "dst": "/usr"}]
     for top in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
         path = Path("/") / top
-        if path.is_symlink():
-            args += ["--symlink", os.readlink(path), str(path)]
+        if path.is_symlink():  # merged /usr, as Debian lays it out
+            ops.append({"op": "symlink", "target": os.readlink(path), "dst": str(path)})
         elif path.is_dir():
-            args += ["--ro-bind", str(path), str(path)]
-    return args
+            ops.append({"op": "ro-bind", "src": str(path), "dst": str(path)})
+    if Path("/etc/ld.so.cache").exists():
+        ops.append({"op": "ro-bind", "src": "/etc/ld.so.cache", "dst": "/etc/ld.so.cache"})
+    ops += [
+        {"op": "ro-bind", "src": str(run_dir / "in" / "passwd"), "dst": "/etc/passwd"},
+        {"op": "ro-bind", "src": str(run_dir / "in" / "group"), "dst": "/etc/group"},
+        {"op": "proc", "dst": "/proc"},
+        {"op": "dev", "dst": "/dev"},
+    ]
+    for where in ("/dev/shm", "/tmp", INSIDE_HOME):
+        ops.append({"op": "tmpfs", "dst": where, "size": limits.file_bytes, "mode": 0o755})
+    prefixes = {config.python_prefix.resolve()}
+    base = Path(os.path.realpath(sys.base_prefix))
+    if base != Path("/usr") and not str(base).startswith("/usr/"):
+        prefixes.add(base)
+    for prefix in sorted(prefixes):
+        # Bound by file descriptor in bubblewrap: the unprivileged uid need not be able to
+        # reach the path itself (a venv under /root works).
+        ops.append({"op": "ro-bind", "src": str(prefix), "dst": str(prefix), "by_fd": True})
+    ops += [
+        {"op": "ro-bind", "src": str(run_dir / "in"), "dst": INSIDE_IN},
+        {"op": "bind", "src": str(run_dir / "ipc"), "dst": INSIDE_IPC},
+        {"op": "remount-ro", "dst": "/"},
+    ]
+    return ops
 
 
-def _env(config: SandboxConfig) -> list[str]:
-    env = {
+def environment(config: SandboxConfig) -> dict[str, str]:
+    """The sandboxed program's whole environment."""
+    return {
         "PATH": f"{config.python_prefix}/bin:/usr/local/bin:/usr/bin:/bin",
         "HOME": INSIDE_HOME,
         "USER": "student",
@@ -262,35 +308,10 @@ def _env(config: SandboxConfig) -> list[str]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "MARKWELL_PRELOAD": ",".join(config.preload),
     }
-    args = ["--clearenv"]
-    for k, v in env.items():
-        args += ["--setenv", k, v]
-    return args
-
-
-def _python_binds(config: SandboxConfig) -> tuple[list[str], list[int]]:
-    """Bind the Python environment (and its base interpreter) read-only at their own paths.
-
-    Bound by file descriptor: the unprivileged sandbox uid need not be able to reach the
-    path itself (a venv under /root works).
-    """
-    args: list[str] = []
-    fds: list[int] = []
-    prefixes = {config.python_prefix.resolve()}
-    base = Path(os.path.realpath(sys.base_prefix))
-    if base != Path("/usr") and not str(base).startswith("/usr/"):
-        prefixes.add(base)
-    for prefix in sorted(prefixes):
-        fd = os.open(prefix, os.O_PATH | os.O_DIRECTORY)
-        fds.append(fd)
-        args += ["--ro-bind-fd", str(fd), str(prefix)]
-    return args, fds
 
 
 def bwrap_args(config: SandboxConfig, limits: Limits, run_dir: Path) -> tuple[list[str], list[int]]:
     """The bubblewrap options of a sandbox (without the program); also the fds to pass."""
-    python_args, fds = _python_binds(config)
-    size = str(limits.file_bytes)
     args = [
         "bwrap",
         "--unshare-user",
@@ -303,68 +324,44 @@ def bwrap_args(config: SandboxConfig, limits: Limits, run_dir: Path) -> tuple[li
         "--die-with-parent",
         "--new-session",
         "--hostname",
-        "sandbox",
-        "--ro-bind",
-        "/usr",
-        "/usr",
-        *_usr_merged_links(),
-        "--ro-bind-try",
-        "/etc/ld.so.cache",
-        "/etc/ld.so.cache",
-        "--ro-bind",
-        str(run_dir / "in" / "passwd"),
-        "/etc/passwd",
-        "--ro-bind",
-        str(run_dir / "in" / "group"),
-        "/etc/group",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--size",
-        size,
-        "--tmpfs",
-        "/dev/shm",
-        "--size",
-        size,
-        "--tmpfs",
-        "/tmp",
-        "--size",
-        size,
-        "--tmpfs",
-        INSIDE_HOME,
-        *python_args,
-        "--ro-bind",
-        str(run_dir / "in"),
-        INSIDE_IN,
-        "--bind",
-        str(run_dir / "ipc"),
-        INSIDE_IPC,
-        "--remount-ro",
-        "/",
-        "--chdir",
-        INSIDE_HOME,
-        *_env(config),
+        HOSTNAME,
     ]
+    fds: list[int] = []
+    for op in layout(config, limits, run_dir):
+        kind, dst = op["op"], op["dst"]
+        if op.get("by_fd"):
+            fd = os.open(op["src"], os.O_PATH | os.O_DIRECTORY)
+            fds.append(fd)
+            args += ["--ro-bind-fd", str(fd), dst]
+        elif kind in ("ro-bind", "bind"):
+            args += [f"--{kind}", op["src"], dst]
+        elif kind == "symlink":
+            args += ["--symlink", op["target"], dst]
+        elif kind in ("proc", "dev", "remount-ro"):
+            args += [f"--{kind}", dst]
+        elif kind == "tmpfs":
+            args += ["--size", str(op["size"]), "--perms", f"{op['mode']:04o}", "--tmpfs", dst]
+    args += ["--chdir", INSIDE_HOME, "--clearenv"]
+    for k, v in environment(config).items():
+        args += ["--setenv", k, v]
     return args, fds
 
 
-def _rlimits(limits: Limits, with_cgroup: bool) -> list[str]:
-    cpu = math.ceil(limits.submission_seconds) + 5
-    args = [
-        "prlimit",
-        f"--cpu={cpu}",
-        f"--fsize={limits.file_bytes}",
-        f"--nofile={limits.open_files}",
-        "--core=0",
+def rlimits(limits: Limits, with_cgroup: bool) -> dict[str, int]:
+    """The sandbox's rlimits, by ``prlimit`` option name."""
+    values = {
+        "cpu": math.ceil(limits.submission_seconds) + 5,
+        "fsize": limits.file_bytes,
+        "nofile": limits.open_files,
+        "core": 0,
         # Address space: a huge allocation fails at once with MemoryError instead of paging
         # until the cgroup's OOM killer ends the whole kernel.
-        f"--as={limits.memory_bytes + GiB}",
-    ]
+        "as": limits.memory_bytes + GiB,
+    }
     if not with_cgroup:
         # One uid per slot, so the per-uid count is the sandbox's own.
-        args.append(f"--nproc={limits.processes}")
-    return args
+        values["nproc"] = limits.processes
+    return values
 
 
 _PASSWD = "student:x:{uid}:{uid}:student:" + INSIDE_HOME + ":/bin/sh\n"
@@ -372,12 +369,13 @@ _GROUP = "student:x:{uid}:\n"
 
 
 def start(
-    program: list[str],
+    python_args: list[str],
     files: dict[str, bytes],
     limits: Limits,
     config: SandboxConfig,
 ) -> Sandbox:
-    """Start ``program`` in a new sandbox; ``files`` land read-only in ``/run/markwell/in``."""
+    """Run ``python python_args...`` in a new sandbox (the interpreter of
+    ``config.python_prefix``); ``files`` land read-only in ``/run/markwell/in``."""
     problem = check_bwrap()
     if problem:
         raise SandboxError(*problem)
@@ -386,8 +384,7 @@ def start(
     slot = slots.acquire(config.runtime_dir, config.first_uid, config.uid_count)
     run_dir = config.runtime_dir / name
     cg: cgroups.CgroupSet | None = None
-    fds: list[int] = []
-    status_r = status_w = err_r = -1
+    status_r = status_w = err_r = err_w = -1
     box: Sandbox | None = None
     try:
         (run_dir / "in").mkdir(parents=True, mode=0o755)
@@ -415,52 +412,14 @@ def start(
                     f"cannot create cgroups: {exc}",
                     "run as root with cgroup v1 or v2 mounted at /sys/fs/cgroup",
                 ) from exc
-        bargs, fds = bwrap_args(config, limits, run_dir)
-        seccomp_file = seccomp.filter_path(str(config.runtime_dir))
-        sec_fd = os.open(seccomp_file, os.O_RDONLY)
-        fds.append(sec_fd)
         status_r, status_w = os.pipe()
         err_r, err_w = os.pipe()
-        joins = ":".join(str(p) for p in cg.procs_files) if cg else ""
-        argv = [
-            "/bin/sh",
-            "-c",
-            'IFS=:; for f in $1; do echo $$ > "$f" || exit 125; done; shift; exec "$@"',
-            "sh",
-            joins,
-            *_rlimits(limits, cg is not None),
-            "setpriv",
-            f"--reuid={slot.uid}",
-            f"--regid={slot.uid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--",
-            *bargs,
-            "--seccomp",
-            str(sec_fd),
-            "--json-status-fd",
-            str(status_w),
-            "--",
-            *program,
-        ]
         try:
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=err_w,
-                pass_fds=(*fds, status_w),
-                close_fds=True,
-                # bwrap's own process is the sandbox's pid 1 and runs as the sandbox's uid, so
-                # the student can read its /proc/1/environ: give the chain nothing but PATH,
-                # never the grader's environment (credentials, service settings).
-                env={"PATH": os.environ.get("PATH", os.defpath)},
-            )
+            launch = _fork if config.launcher == "fork" else _bwrap
+            proc = launch(python_args, config, limits, run_dir, slot, cg, status_w, err_w)
         finally:
             os.close(status_w)
             os.close(err_w)
-            for fd in fds:
-                os.close(fd)
         box = Sandbox(
             name=name,
             run_dir=run_dir,
@@ -475,7 +434,7 @@ def start(
         box._read_status(block=True, timeout=10)
         if not box.child_pid:
             raise SandboxError(
-                f"bubblewrap did not start the sandbox: {box.stderr_tail().strip()[-500:]}",
+                f"the sandbox did not start: {box.stderr_tail().strip()[-500:]}",
                 "run `markwell doctor`",
             )
         return box
@@ -492,6 +451,95 @@ def start(
             slot.release()
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
+
+
+def _bwrap(
+    python_args: list[str],
+    config: SandboxConfig,
+    limits: Limits,
+    run_dir: Path,
+    slot: slots.Slot,
+    cg: cgroups.CgroupSet | None,
+    status_w: int,
+    err_w: int,
+) -> SandboxProcess:
+    """sh (joins the cgroups) → prlimit → setpriv (the slot's uid) → bwrap → python."""
+    bargs, fds = bwrap_args(config, limits, run_dir)
+    try:
+        sec_fd = os.open(seccomp.filter_path(str(config.runtime_dir)), os.O_RDONLY)
+        fds.append(sec_fd)
+        joins = ":".join(str(p) for p in cg.procs_files) if cg else ""
+        prlimit = [f"--{k}={v}" for k, v in rlimits(limits, cg is not None).items()]
+        argv = [
+            "/bin/sh",
+            "-c",
+            'IFS=:; for f in $1; do echo $$ > "$f" || exit 125; done; shift; exec "$@"',
+            "sh",
+            joins,
+            "prlimit",
+            *prlimit,
+            "setpriv",
+            f"--reuid={slot.uid}",
+            f"--regid={slot.uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--",
+            *bargs,
+            "--seccomp",
+            str(sec_fd),
+            "--json-status-fd",
+            str(status_w),
+            "--",
+            str(config.python_prefix / "bin" / "python"),
+            *python_args,
+        ]
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err_w,
+            pass_fds=(*fds, status_w),
+            close_fds=True,
+            # bwrap's own process is the sandbox's pid 1 and runs as the sandbox's uid, so
+            # the student can read its /proc/1/environ: give the chain nothing but PATH,
+            # never the grader's environment (credentials, service settings).
+            env={"PATH": os.environ.get("PATH", os.defpath)},
+        )
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _fork(
+    python_args: list[str],
+    config: SandboxConfig,
+    limits: Limits,
+    run_dir: Path,
+    slot: slots.Slot,
+    cg: cgroups.CgroupSet | None,
+    status_w: int,
+    err_w: int,
+) -> SandboxProcess:
+    """The same sandbox, made by the pre-imported fork server."""
+    from graders.sandbox import forkserver
+
+    (run_dir / "root").mkdir(mode=0o755)
+    spec = {
+        "root": str(run_dir / "root"),
+        "layout": layout(config, limits, run_dir),
+        "uid": slot.uid,
+        "hostname": HOSTNAME,
+        "cgroup_procs": [str(p) for p in cg.procs_files] if cg else [],
+        "rlimits": rlimits(limits, cg is not None),
+        "seccomp": seccomp.filter_bytes().hex(),
+        "env": environment(config),
+        "chdir": INSIDE_HOME,
+        "argv": python_args,
+    }
+    for op in spec["layout"]:
+        if op["op"] == "tmpfs":
+            op["uid"] = slot.uid
+    return forkserver.shared(config).spawn(spec, status_w, err_w)
 
 
 def _drain(fd: int, tail: bytearray, keep: int = 8192) -> None:

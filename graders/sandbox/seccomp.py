@@ -10,6 +10,7 @@ with EPERM instead of killing the kernel, so a student sees an ordinary ``Permis
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import socket
 import tempfile
@@ -108,12 +109,25 @@ def build_filter_bytes() -> bytes:
 
 
 @lru_cache(maxsize=1)
+def filter_bytes() -> bytes:
+    """The compiled filter, built once per process."""
+    return build_filter_bytes()
+
+
 def filter_path(cache_dir: str) -> Path:
-    """Write the compiled filter once per process into ``cache_dir`` and return its path."""
-    data = build_filter_bytes()
-    path = Path(cache_dir) / f"seccomp-{os.getpid()}.bpf"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    os.chmod(tmp, 0o644)
-    tmp.replace(path)
+    """The compiled filter as a file in ``cache_dir`` (for bubblewrap), named by its content.
+
+    Every grading process on the machine shares the one file; a unique temporary name and an
+    atomic rename keep concurrent writers from tearing it.
+    """
+    data = filter_bytes()
+    path = Path(cache_dir) / f"seccomp-{hashlib.sha256(data).hexdigest()[:16]}.bpf"
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".seccomp-")
+        try:
+            os.write(fd, data)
+            os.fchmod(fd, 0o644)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
     return path

@@ -1,0 +1,104 @@
+"""The fork server: forked kernels are as fresh and as contained as bubblewrap's.
+
+The adversarial suite runs every attack against both launchers; this module pins down what only
+forking could get wrong: state copied from the pre-imported parent, and kernels outliving the
+grader that forked them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from graders import Limits, run_notebook
+from graders.sandbox import forkserver, slots
+from graders.sandbox.sandbox import SandboxConfig
+from tests.make_notebook import notebook
+
+FORK = SandboxConfig(launcher="fork")
+
+
+def test_forked_kernels_do_not_share_random_state_or_student_state():
+    nb = notebook(
+        "import random\nimport numpy as np\nseen = globals().get('marker')\nmarker = 1",
+        "def draws():\n    return [random.random(), float(np.random.rand()), seen]",
+    )
+    draws = []
+    for _ in range(2):
+        with run_notebook(nb, Limits(), FORK) as session:
+            draws.append(session.call("draws").value)
+    (py_a, np_a, seen_a), (py_b, np_b, seen_b) = draws
+    assert py_a != py_b
+    assert np_a != np_b
+    assert seen_a is None and seen_b is None
+
+
+def test_forked_kernel_has_a_fresh_process_view_and_no_graders_module():
+    nb = notebook(
+        "import os, sys\n"
+        "def view():\n"
+        "    return [os.getpid(), sorted(m for m in sys.modules if m.startswith('graders')),\n"
+        "            sorted(os.listdir('/proc/self/fd')) != [], os.uname().nodename]"
+    )
+    with run_notebook(nb, Limits(), FORK) as session:
+        pid, grader_modules, fds_listable, hostname = session.call("view").value
+    assert pid == 2  # the sandbox's init is 1
+    assert grader_modules == []
+    assert fds_listable  # its own /proc files are its own, as after an exec
+    assert hostname == "sandbox"
+
+
+def test_kernels_die_when_the_grader_that_forked_them_is_killed():
+    grader = textwrap.dedent(
+        """
+        import sys, time
+        from graders import Limits
+        from graders.kernel.launch import start_kernel
+        from graders.sandbox.sandbox import SandboxConfig
+        kernel = start_kernel(Limits(), SandboxConfig(launcher="fork"))
+        print(kernel.sandbox.uid, kernel.sandbox.run_dir, flush=True)
+        time.sleep(600)
+        """
+    )
+    run_dir = "/nonexistent"
+    proc = subprocess.Popen([sys.executable, "-c", grader], stdout=subprocess.PIPE, text=True)
+    try:
+        uid_text, run_dir = proc.stdout.readline().split()
+        uid = int(uid_text)
+        assert slots.pids_of_uid(uid), "the kernel should be running"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while slots.pids_of_uid(uid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert slots.pids_of_uid(uid) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        _remove_leftovers_of_a_killed_grader(Path(run_dir))
+
+
+def _remove_leftovers_of_a_killed_grader(run_dir: Path) -> None:
+    """A grader killed outright cannot remove its run directory and (empty) cgroups."""
+    shutil.rmtree(run_dir, ignore_errors=True)
+    for group in Path("/sys/fs/cgroup").glob(f"**/markwell/{run_dir.name}"):
+        with contextlib.suppress(OSError):
+            group.rmdir()
+
+
+def test_a_dead_fork_server_is_replaced_on_next_use():
+    first = forkserver.shared(FORK)
+    first.process.kill()
+    first.process.wait(timeout=10)
+    with run_notebook(notebook("def one():\n    return 1"), Limits(), FORK) as session:
+        assert session.call("one").value == 1
+    assert forkserver.shared(FORK) is not first
+    assert os.path.exists(f"/proc/{forkserver.shared(FORK).process.pid}")
