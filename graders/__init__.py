@@ -7,7 +7,9 @@ Usable alone, with no server and no database::
         result = session.call("softmax", x)
 """
 
+from graders.assignments import Assignment, Catalog, load_catalog, read_assignment
 from graders.errors import (
+    AssignmentError,
     CallError,
     CallTimeout,
     FunctionMissing,
@@ -18,6 +20,7 @@ from graders.errors import (
     RejectedUpload,
     SandboxError,
     StudentException,
+    UnknownAssignment,
     UnsupportedValue,
 )
 from graders.kernel.pool import KernelPool
@@ -29,9 +32,12 @@ from graders.sandbox.sandbox import SandboxConfig
 from graders.session import CallResult, NotebookSession, run_notebook
 
 __all__ = [
+    "Assignment",
+    "AssignmentError",
     "CallError",
     "CallResult",
     "CallTimeout",
+    "Catalog",
     "CellReport",
     "FunctionMissing",
     "GraderError",
@@ -47,7 +53,10 @@ __all__ = [
     "SandboxConfig",
     "SandboxError",
     "StudentException",
+    "UnknownAssignment",
     "UnsupportedValue",
+    "load_catalog",
+    "read_assignment",
     "read_notebook",
     "run_notebook",
 ]

@@ -5,6 +5,8 @@ The whole tree::
     GraderError                      anything the engine raises on purpose
     ├── RejectedUpload               the student's file is not a gradable notebook (``reason``)
     ├── SandboxError                 the sandbox cannot be used here (``fix`` says what to do)
+    ├── AssignmentError              an assignment folder is malformed (``path``, ``field``)
+    │   └── UnknownAssignment        no assignment has that id (``assignment_id``)
     ├── KernelError                  the sandboxed kernel could not serve a request
     │   ├── KernelStartError         it did not start or answer ``kernel_info``
     │   └── KernelDied               it died while we waited on it (``verdict``)
@@ -39,6 +41,26 @@ class SandboxError(GraderError):
         super().__init__(f"{problem} (fix: {fix})")
         self.problem = problem
         self.fix = fix
+
+
+class AssignmentError(GraderError):
+    """An assignment folder is malformed: ``path`` is the file, ``field`` what in it."""
+
+    def __init__(self, path: str, field: str, problem: str) -> None:
+        where = f"{path}: {field}" if field else path
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.field = field
+        self.problem = problem
+
+
+class UnknownAssignment(AssignmentError):
+    """No assignment in the catalog has this id."""
+
+    def __init__(self, assignment_id: str, known: list[str]) -> None:
+        listing = ", ".join(known) or "none"
+        super().__init__(assignment_id, "", f"no such assignment (known: {listing})")
+        self.assignment_id = assignment_id
 
 
 class KernelError(GraderError):
