@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from app.settings import get_settings
-from graders import GraderError, RejectedUpload, run_notebook
+from graders import GraderError, RejectedUpload, Result, grade, run_notebook
 from graders.doctor import run_checks
 
 
@@ -44,6 +45,53 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assignments(args: argparse.Namespace) -> int:
+    try:
+        catalog = get_settings().catalog()
+    except GraderError as exc:
+        print(f"markwell assignments: {exc}", file=sys.stderr)
+        return 1
+    print(f"{'id':<16} {'kind':<9} {'points':>6} {'checks':>6} {'mutants':>7}  title")
+    for assignment_id in catalog:
+        a = catalog[assignment_id]
+        print(
+            f"{a.id:<16} {a.kind:<9} {a.max_score:>6g} {len(a.checks):>6} "
+            f"{len(a.mutants):>7}  {a.title}"
+        )
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    try:
+        assignment = settings.catalog()[args.assignment]
+    except GraderError as exc:
+        print(f"markwell grade: {exc}", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"markwell grade: no such file: {args.file}", file=sys.stderr)
+        return 2
+    result = grade(assignment, path, settings.limits(), settings.sandbox()).result
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    elif result.status != "graded":
+        print(f"markwell grade: {result.status}: {result.reason}", file=sys.stderr)
+    else:
+        print_result(result)
+    return {"graded": 0, "rejected": 2}.get(result.status, 1)
+
+
+def print_result(result: Result) -> None:
+    """The table a student reads: test, points, status and one line of feedback."""
+    width = max([len(t.name) for t in result.tests] + [4])
+    print(f"{'test':<{width}}  {'points':>11}  {'status':<8} feedback")
+    for t in result.tests:
+        points = f"{t.score:g}/{t.max_score:g}"
+        print(f"{t.name:<{width}}  {points:>11}  {t.status:<8} {t.feedback}")
+    print(f"{result.assignment}: {result.score:g}/{result.max_score:g}")
+
+
 def _doctor(args: argparse.Namespace) -> int:
     failed = 0
     for check in run_checks(get_settings().sandbox()):
@@ -69,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the report as JSON")
     run.add_argument("--cell-timeout", type=float, help="seconds per cell (default 30)")
     run.set_defaults(func=_run)
+    assignments = sub.add_parser("assignments", help="list the assignment catalog")
+    assignments.set_defaults(func=_assignments)
+    grade_cmd = sub.add_parser("grade", help="grade a notebook for an assignment")
+    grade_cmd.add_argument("assignment")
+    grade_cmd.add_argument("file")
+    grade_cmd.add_argument("--json", action="store_true", help="print the result as JSON")
+    grade_cmd.set_defaults(func=_grade)
     doctor = sub.add_parser("doctor", help="check that this machine can grade safely")
     doctor.set_defaults(func=_doctor)
     return parser

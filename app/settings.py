@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from graders import Limits, SandboxConfig
+from graders import Catalog, Limits, SandboxConfig, load_catalog
 
 
 class Settings(BaseSettings):
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     preload: str = ""
     """Comma-separated modules imported in warm kernels besides NumPy (e.g. ``matplotlib``)."""
     pool_size: int = Field(2, ge=0)
+    assignments_path: str = ""
+    """Extra assignment folders (or folders of them), separated by ``:``."""
     launcher: Literal["fork", "bwrap"] = "fork"
     """``fork``: kernels forked from a pre-imported fork server (fast); ``bwrap``: a fresh
     bubblewrap and interpreter per kernel. Both give the same sandbox."""
@@ -54,6 +57,10 @@ class Settings(BaseSettings):
             output_bytes_per_notebook=self.output_bytes_per_notebook,
             notebook_bytes=self.notebook_bytes,
         )
+
+    def catalog(self) -> Catalog:
+        """The built-in assignments and those on ``MARKWELL_ASSIGNMENTS_PATH``."""
+        return load_catalog(p for p in self.assignments_path.split(os.pathsep) if p.strip())
 
     def sandbox(self) -> SandboxConfig:
         """Where and as whom sandboxes run."""

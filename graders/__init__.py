@@ -23,11 +23,14 @@ from graders.errors import (
     UnknownAssignment,
     UnsupportedValue,
 )
+from graders.grading import Graded, grade
+from graders.judge.judge import Case, CheckRun, evaluate
 from graders.kernel.pool import KernelPool
 from graders.limits import Limits
 from graders.notebook import read_notebook
 from graders.protocol.codec import Opaque
 from graders.report import CellReport, RunReport
+from graders.result import Result, TestResult
 from graders.sandbox.sandbox import SandboxConfig
 from graders.session import CallResult, NotebookSession, run_notebook
 
@@ -37,9 +40,12 @@ __all__ = [
     "CallError",
     "CallResult",
     "CallTimeout",
+    "Case",
     "Catalog",
     "CellReport",
+    "CheckRun",
     "FunctionMissing",
+    "Graded",
     "GraderError",
     "KernelDied",
     "KernelError",
@@ -49,12 +55,16 @@ __all__ = [
     "NotebookSession",
     "Opaque",
     "RejectedUpload",
+    "Result",
     "RunReport",
     "SandboxConfig",
     "SandboxError",
     "StudentException",
+    "TestResult",
     "UnknownAssignment",
     "UnsupportedValue",
+    "evaluate",
+    "grade",
     "load_catalog",
     "read_assignment",
     "read_notebook",

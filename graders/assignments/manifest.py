@@ -11,7 +11,7 @@ import ast
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,9 +84,14 @@ class Assignment:
     folder: Path
     kind: Literal["notebook", "quiz"] = "notebook"
     seed: str = ""
-    limits: Limits = field(default_factory=Limits)
+    limit_overrides: tuple[tuple[str, float], ...] = ()
+    """The manifest's ``[limits]``, applied over the grader's own limits."""
     checks: tuple[Check, ...] = ()
     mutants: tuple[Mutant, ...] = ()
+
+    def limits(self, base: Limits | None = None) -> Limits:
+        """``base`` (the grader's settings) with this assignment's limits applied."""
+        return (base or Limits()).with_overrides(**dict(self.limit_overrides))
 
     @property
     def max_score(self) -> float:
@@ -192,7 +197,7 @@ def read_assignment(folder: Path) -> Assignment:
         folder=folder,
         kind=kind,
         seed=top.get("seed", str, ""),
-        limits=limits,
+        limit_overrides=limits,
         checks=checks,
         mutants=_mutants(folder / "mutants"),
     )
@@ -215,7 +220,7 @@ def _not_table(path: Path, index: int) -> _Table:
     raise AssignmentError(str(path), f"checks[{index}]", "must be a table ([[checks]])")
 
 
-def _limits(table: _Table) -> Limits:
+def _limits(table: _Table) -> tuple[tuple[str, float], ...]:
     known = {f.name: f.type for f in fields(Limits)}
     table.unknown(set(known))
     overrides: dict[str, Any] = {}
@@ -224,7 +229,7 @@ def _limits(table: _Table) -> Limits:
         if value <= 0:
             raise table.error(key, "must be positive")
         overrides[key] = value if "seconds" in key else int(value)
-    return Limits().with_overrides(**overrides)
+    return tuple(sorted(overrides.items()))
 
 
 def _check(table: _Table) -> Check:

@@ -68,7 +68,7 @@ def make_folder(root: Path, manifest: str = MANIFEST, mutant: str | None = MUTAN
 def test_a_valid_folder_reads_into_checks_outputs_points_and_mutants(tmp_path):
     a = read_assignment(make_folder(tmp_path))
     assert (a.id, a.title, a.kind) == ("double", "Doubling", "notebook")
-    assert a.limits.cell_seconds == 5
+    assert a.limits().cell_seconds == 5
     double, half = a.checks
     assert [(o.name, o.points) for o in double.outputs] == [("twice", 3.0), ("same", 1.0)]
     assert double.test_name(double.outputs[0]) == "double/twice"

@@ -1,0 +1,56 @@
+"""Grade one submission end to end: run the notebook in the sandbox, then judge it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbformat import NotebookNode
+
+from graders.assignments import Assignment
+from graders.errors import GraderError, RejectedUpload
+from graders.judge.judge import CheckRun, grade_session
+from graders.limits import Limits
+from graders.report import RunReport
+from graders.result import Result
+from graders.sandbox.sandbox import SandboxConfig
+from graders.session import KernelSource, run_notebook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A result with what produced it: the run's report and the student's raw outputs."""
+
+    result: Result
+    runs: tuple[CheckRun, ...] = ()
+    """Kept so the submission can be judged again without running it (``evaluate``)."""
+    report: RunReport | None = None
+
+
+def grade(
+    assignment: Assignment,
+    notebook: NotebookNode | bytes | str | Path,
+    limits: Limits | None = None,
+    config: SandboxConfig | None = None,
+    kernels: KernelSource | None = None,
+) -> Graded:
+    """Grade a notebook for ``assignment``; never raises for the student's file.
+
+    A file that is not a usable notebook gives a ``rejected`` result with the reason; a
+    failure of the grader itself (no sandbox, a broken reference) gives ``error``.
+    """
+    limits = assignment.limits(limits)
+    try:
+        with run_notebook(notebook, limits, config, kernels) as session:
+            result, runs = grade_session(assignment, session)
+            return Graded(result, tuple(runs), session.report)
+    except RejectedUpload as exc:
+        return Graded(
+            Result(assignment.id, "rejected", 0.0, assignment.max_score, reason=exc.reason)
+        )
+    except GraderError as exc:
+        log.exception("grading %s failed", assignment.id)
+        return Graded(Result(assignment.id, "error", 0.0, assignment.max_score, reason=str(exc)))

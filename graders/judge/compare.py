@@ -1,0 +1,523 @@
+"""Compare a student's output with the reference output, part by part.
+
+Both sides are already plain data in the trusted process (see ``graders.protocol.codec``):
+NumPy arrays, Python/NumPy scalars, ``str``/``bytes``, ``None`` and tuples, lists and dicts of
+those. Only the student's side may hold :class:`graders.Opaque` records, which never match.
+
+``compare`` walks the *expected* structure and returns one :class:`Part` per leaf; a structural
+problem (wrong type, missing key, wrong length, opaque value) yields a single failed Part for
+the whole subtree it covers, and extra dict keys in the student's output add one failed Part.
+``score`` weights every Part equally.
+
+Numbers are close when ``|got - expected| <= atol + rtol * |expected|`` elementwise (note the
+asymmetry: the tolerance scales with the reference only). NaN never matches; an infinity
+matches only the same infinity; ``-0.0`` matches ``0.0``. A student may return integers where
+floats are expected (and reals where complex numbers are expected), but never booleans for
+numbers, numbers for booleans, or complex numbers for reals.
+
+A reference value that is not plain data (an object array, an arbitrary object) is a bug in
+the grader, not the student's fault, so it raises ``TypeError`` instead of producing a Part.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from graders.protocol.codec import Opaque
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "Part",
+    "Tolerance",
+    "compare",
+    "first_difference",
+    "matches",
+    "score",
+]
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Elementwise closeness: ``|got - expected| <= atol + rtol * |expected|``."""
+
+    rtol: float = 1e-6
+    atol: float = 1e-8
+
+    def __post_init__(self) -> None:
+        for field, value in (("rtol", self.rtol), ("atol", self.atol)):
+            # `not value >= 0` also rejects NaN, which would make every comparison fail.
+            if not value >= 0:
+                raise ValueError(f"{field} must be a non-negative number, not {value!r}")
+
+
+DEFAULT_TOLERANCE = Tolerance()
+
+
+@dataclass(frozen=True)
+class Part:
+    """The comparison of one leaf (or one structural mismatch) of an output.
+
+    ``problem`` is ``None`` when ok, else one of "type", "shape", "dtype", "nan", "value",
+    "missing-key", "extra-key", "length", "opaque". For "value" and "nan", ``index`` is the
+    first differing index in C order (``()`` for a scalar) and ``expected``/``got`` are the
+    Python scalars there; for structural problems they hold what was expected and found
+    (type names, shapes, dtype names, lengths, the missing key, or the extra keys).
+    """
+
+    name: str
+    ok: bool
+    problem: str | None
+    message: str
+    index: tuple[int, ...] | None = None
+    expected: object = None
+    got: object = None
+    weight: int = 1
+    """How many leaves of ``expected`` this part stands for: a structural failure weighs as
+    much as the leaves it hides, so a malformed answer never outscores a well-formed wrong one."""
+
+
+def compare(
+    expected: object, got: object, name: str, tol: Tolerance = DEFAULT_TOLERANCE
+) -> list[Part]:
+    """Compare part by part: one Part per leaf of ``expected``; a structural problem gets one Part
+    covering (and weighing as much as) the subtree."""
+    parts: list[Part] = []
+    _walk(expected, got, name, tol, parts)
+    return parts
+
+
+def score(parts: list[Part]) -> float:
+    """Fraction of the leaves that are ok, by weight (0.0 .. 1.0); 1.0 for an empty list."""
+    total = sum(part.weight for part in parts)
+    if not total:
+        return 1.0
+    return sum(part.weight for part in parts if part.ok) / total
+
+
+def matches(expected: object, got: object, tol: Tolerance = DEFAULT_TOLERANCE) -> bool:
+    """True iff every Part of ``compare(expected, got)`` is ok."""
+    return all(part.ok for part in compare(expected, got, "value", tol))
+
+
+def first_difference(
+    expected: np.ndarray, got: np.ndarray, tol: Tolerance = DEFAULT_TOLERANCE
+) -> tuple[int, ...] | None:
+    """First index (C order) where ``got`` is not close to ``expected``, or None if none is.
+
+    NaN on either side counts as a difference; if the dtypes cannot be compared (say strings
+    against numbers) every element differs. Raises ValueError when the shapes differ.
+    """
+    e, g = np.asarray(expected), np.asarray(got)
+    if e.shape != g.shape:
+        raise ValueError(f"shapes differ: {e.shape} and {g.shape}")
+    if e.size == 0:
+        return None
+    if not _compatible(e.dtype, g.dtype):
+        return (0,) * e.ndim
+    return _first_true(~_close(e, g, tol))
+
+
+# Which dtype kinds a student may return for each kind the reference has.
+_ACCEPTED_KINDS = {
+    "b": "b",
+    "i": "iuf",
+    "u": "iuf",
+    "f": "iuf",
+    "c": "iufc",
+    "U": "U",
+    "S": "S",
+    "M": "M",
+    "m": "m",
+}
+_NUMERIC = "iufc"
+_KIND_WORDS = {
+    "b": ("a bool", "bools"),
+    "i": ("an integer", "integers"),
+    "u": ("an integer", "integers"),
+    "f": ("a real number", "real numbers"),
+    "c": ("a complex number", "complex numbers"),
+    "U": ("a string", "strings"),
+    "S": ("a bytes value", "bytes values"),
+    "M": ("a datetime", "datetimes"),
+    "m": ("a timedelta", "timedeltas"),
+    "O": ("a Python object", "Python objects"),
+}
+# Caps what an untrusted output can put into a message.
+_MAX_KEYS_LISTED = 5
+_MAX_REPR = 60
+
+
+def _walk(expected: object, got: object, name: str, tol: Tolerance, out: list[Part]) -> None:
+    if isinstance(got, Opaque):
+        why = got.why.rstrip()
+        if not why.endswith((".", "!", "?")):
+            why += "."
+        out.append(
+            _fail(
+                name,
+                "opaque",
+                f"{name} is not plain data: {why}",
+                expected=_type_name(expected),
+                got=got.type_name,
+                weight=_leaves(expected),
+            )
+        )
+        return
+    if isinstance(expected, dict):
+        _walk_dict(expected, got, name, tol, out)
+    elif isinstance(expected, (tuple, list)):
+        _walk_sequence(expected, got, name, tol, out)
+    else:
+        out.append(_compare_leaf(expected, got, name, tol))
+
+
+def _walk_dict(
+    expected: dict[object, object], got: object, name: str, tol: Tolerance, out: list[Part]
+) -> None:
+    if type(got) is not dict:
+        out.append(_type_part(name, expected, got))
+        return
+    assert isinstance(got, dict)
+    for key, value in expected.items():
+        child = f"{name}[{key!r}]"
+        if key in got:
+            _walk(value, got[key], child, tol, out)
+        else:
+            out.append(
+                _fail(
+                    child,
+                    "missing-key",
+                    f"{name} is missing the key {key!r}.",
+                    expected=key,
+                    weight=_leaves(value),
+                )
+            )
+    extra = [key for key in got if key not in expected]
+    if extra:
+        listed = ", ".join(_short_repr(key) for key in extra[:_MAX_KEYS_LISTED])
+        if len(extra) > _MAX_KEYS_LISTED:
+            listed += f" and {len(extra) - _MAX_KEYS_LISTED} more"
+        noun = "an unexpected key" if len(extra) == 1 else "unexpected keys"
+        out.append(_fail(name, "extra-key", f"{name} has {noun} {listed}.", got=tuple(extra)))
+
+
+def _walk_sequence(
+    expected: tuple[object, ...] | list[object],
+    got: object,
+    name: str,
+    tol: Tolerance,
+    out: list[Part],
+) -> None:
+    # Students often build a list where the reference returns a tuple; the order is what counts.
+    if type(got) not in (tuple, list):
+        out.append(_type_part(name, expected, got))
+        return
+    assert isinstance(got, (tuple, list))
+    if len(got) != len(expected):
+        out.append(
+            _fail(
+                name,
+                "length",
+                f"{name} has {_items(len(got))}, expected {len(expected)}.",
+                expected=len(expected),
+                got=len(got),
+                weight=_leaves(expected),
+            )
+        )
+        return
+    for i, (e, g) in enumerate(zip(expected, got, strict=True)):
+        _walk(e, g, f"{name}[{i}]", tol, out)
+
+
+def _compare_leaf(expected: object, got: object, name: str, tol: Tolerance) -> Part:
+    if expected is None:
+        if got is None:
+            return _ok(name)
+        return _type_part(name, expected, got)
+    if isinstance(expected, (str, bytes)):
+        return _compare_text(expected, got, name)
+    e = _expected_array(expected)
+    g = _got_array(got)
+    if e.dtype.kind in "fc" and np.isnan(e).any():
+        return _reference_nan(name, e, g)
+    if g is None:
+        return _type_part(name, expected, got)
+    shape_problem = _shape_message(name, e, g)
+    if shape_problem is not None:
+        return _fail(name, "shape", shape_problem, expected=e.shape, got=g.shape)
+    if not _compatible(e.dtype, g.dtype):
+        return _fail(
+            name,
+            "dtype",
+            f"{name} holds {_kind_words(g)}, expected {_kind_words(e)}.",
+            expected=str(e.dtype),
+            got=str(g.dtype),
+        )
+    if e.size == 0:
+        return _ok(name)
+    if g.dtype.kind in "fc" and np.isnan(g).any():
+        index = _first_true(np.isnan(g))
+        assert index is not None
+        expected_text = _format_number(e[index].item())
+        where = f"contains NaN at {_format_index(index)}" if index else "is NaN"
+        return _fail(
+            name,
+            "nan",
+            f"{name} {where} (expected {expected_text}).",
+            index=index,
+            expected=e[index].item(),
+            got=g[index].item(),
+        )
+    differs = ~_close(e, g, tol)
+    index = _first_true(differs)
+    if index is None:
+        return _ok(name)
+    want, have = e[index].item(), g[index].item()
+    want_text, have_text = _format_pair(want, have)
+    if index:
+        count = int(np.count_nonzero(differs))
+        verb = "differs" if count == 1 else "differ"
+        message = (
+            f"{name} differs from the reference at {_format_index(index)}: expected {want_text}, "
+            f"got {have_text} ({count} of {e.size} values {verb}; shapes {e.shape} and {g.shape})."
+        )
+    else:
+        message = f"{name} differs from the reference: expected {want_text}, got {have_text}."
+    return _fail(name, "value", message, index=index, expected=want, got=have)
+
+
+def _reference_nan(name: str, e: np.ndarray, g: np.ndarray | None) -> Part:
+    # Checked before anything the student did: a broken reference must surface as such.
+    index = _first_true(np.isnan(e))
+    assert index is not None
+    where = f" at {_format_index(index)}" if index else ""
+    return _fail(
+        name,
+        "nan",
+        f"{name} cannot be graded: the reference itself is not finite (NaN{where}); "
+        "please tell your instructor.",
+        index=index,
+        expected=e[index].item(),
+        got=g[index].item() if g is not None and g.shape == e.shape else None,
+    )
+
+
+def _compare_text(expected: str | bytes, got: object, name: str) -> Part:
+    # np.str_ / np.bytes_ subclass str / bytes; the codec decodes NumPy string scalars to them.
+    base = str if isinstance(expected, str) else bytes
+    if type(got) not in ((str, np.str_) if base is str else (bytes, np.bytes_)):
+        return _type_part(name, expected, got)
+    assert isinstance(got, (str, bytes))
+    want, have = base(expected), base(got)
+    if want == have:
+        return _ok(name)
+    return _fail(
+        name,
+        "value",
+        f"{name} is {_short_repr(have)}, expected {_short_repr(want)}.",
+        expected=want,
+        got=have,
+    )
+
+
+def _expected_array(value: object) -> np.ndarray:
+    """The reference leaf as an array; anything else is a grader bug."""
+    if isinstance(value, np.ndarray):
+        array = value
+    elif isinstance(value, (bool, int, float, complex, np.generic)):
+        array = _scalar_array(value)
+    else:
+        raise TypeError(f"reference output holds {_type_name(value)}, which is not plain data")
+    if array.dtype.kind not in _ACCEPTED_KINDS:
+        raise TypeError(f"reference output holds an array of dtype {array.dtype}")
+    return array
+
+
+def _got_array(value: object) -> np.ndarray | None:
+    """The student's leaf as an array, or None if it is not an array or a number."""
+    # Exact types only: an ndarray subclass (np.matrix...) has its own shape rules.
+    if type(value) is np.ndarray:
+        return value
+    if type(value) in (bool, int, float, complex):
+        return _scalar_array(value)
+    if isinstance(value, np.generic) and type(value) is value.dtype.type:
+        return np.asarray(value)
+    return None
+
+
+def _scalar_array(value: object) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind == "O" and type(value) is int:
+        # Beyond uint64: compare as a float; out of float range it is infinitely far off.
+        try:
+            return np.asarray(float(value))
+        except OverflowError:
+            return np.asarray(math.inf if value > 0 else -math.inf)
+    return array
+
+
+def _shape_message(name: str, e: np.ndarray, g: np.ndarray) -> str | None:
+    # Shapes must match exactly: (5,) against (5, 1) would broadcast and "compare" silently.
+    if e.shape == g.shape:
+        return None
+    if e.ndim == 0:
+        message = f"{name} is an array of shape {g.shape}, expected {_single(e)}"
+        if g.size == 1:
+            message += " (use float(...) or .item() to return the value itself)"
+        return message + "."
+    if g.ndim == 0:
+        return f"{name} is {_single(g)}, expected an array of shape {e.shape}."
+    return f"{name} has shape {g.shape}, expected {e.shape}."
+
+
+def _compatible(expected: np.dtype, got: np.dtype) -> bool:
+    return got.kind in _ACCEPTED_KINDS.get(expected.kind, "")
+
+
+def _close(e: np.ndarray, g: np.ndarray, tol: Tolerance) -> np.ndarray:
+    """Elementwise closeness of two same-shape arrays of compatible dtypes; NaN is never close."""
+    if e.dtype.kind not in _NUMERIC or g.dtype.kind not in _NUMERIC:
+        return np.asarray(e == g).reshape(e.shape)
+    # At least float64, but keep longdouble/complex if either side has it, so nothing is lost.
+    work = np.promote_types(np.promote_types(e.dtype, g.dtype), np.float64)
+    ef = e.astype(work).ravel()
+    gf = g.astype(work).ravel()
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(ef) & np.isfinite(gf)
+        diff = np.abs(gf - ef)
+        close = diff <= tol.atol + tol.rtol * np.abs(ef)
+        # g - e overflowed for finite inputs: halve both sides, which is exact at that magnitude
+        # and cannot overflow; if the halved tolerance still overflows, the true tolerance
+        # exceeds twice the largest float and so any finite difference.
+        overflowed = finite & ~np.isfinite(diff)
+        if overflowed.any():
+            eh, gh = ef[overflowed] / 2, gf[overflowed] / 2
+            close[overflowed] = np.abs(gh - eh) <= tol.atol / 2 + tol.rtol * np.abs(eh)
+        # An infinity matches only the same infinity; NaN == anything is already False.
+        special = ~finite
+        close[special] = ef[special] == gf[special]
+    return close.reshape(e.shape)
+
+
+def _first_true(mask: np.ndarray) -> tuple[int, ...] | None:
+    flat = np.asarray(mask).ravel()  # ravel is C order whatever the memory layout
+    if not flat.any():
+        return None
+    position = int(np.argmax(flat))
+    return tuple(int(i) for i in np.unravel_index(position, mask.shape))
+
+
+def _ok(name: str) -> Part:
+    return Part(name=name, ok=True, problem=None, message="")
+
+
+def _fail(
+    name: str,
+    problem: str,
+    message: str,
+    *,
+    index: tuple[int, ...] | None = None,
+    expected: object = None,
+    got: object = None,
+    weight: int = 1,
+) -> Part:
+    return Part(
+        name=name,
+        ok=False,
+        problem=problem,
+        message=message,
+        index=index,
+        expected=expected,
+        got=got,
+        weight=weight,
+    )
+
+
+def _leaves(value: object) -> int:
+    """How many leaves ``value`` has (at least 1, so an empty container still counts)."""
+    if isinstance(value, dict):
+        return max(1, sum(_leaves(v) for v in value.values()))
+    if isinstance(value, (tuple, list)):
+        return max(1, sum(_leaves(v) for v in value))
+    return 1
+
+
+def _type_part(name: str, expected: object, got: object) -> Part:
+    return _fail(
+        name,
+        "type",
+        f"{name} is {_describe(got)}, expected {_describe(expected)}.",
+        expected=_type_name(expected),
+        got=_type_name(got),
+        weight=_leaves(expected),
+    )
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bytes):
+        return "a bytes value"
+    if type(value) is np.ndarray:
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (bool, int, float, complex, np.generic)):
+        return _single(_scalar_array(value))
+    if type(value) is dict:
+        return "a dict"
+    if type(value) in (tuple, list):
+        assert isinstance(value, (tuple, list))
+        return f"a {type(value).__name__} of {_items(len(value))}"
+    return _type_name(value)
+
+
+def _single(array: np.ndarray) -> str:
+    if array.dtype.kind in _NUMERIC:
+        return "a single number"
+    return _KIND_WORDS.get(array.dtype.kind, ("a single value",))[0]
+
+
+def _kind_words(array: np.ndarray) -> str:
+    singular, plural = _KIND_WORDS.get(array.dtype.kind, ("a value", "values"))
+    return f"{singular if array.ndim == 0 else plural} ({array.dtype})"
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, Opaque):
+        return value.type_name
+    t = type(value)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _items(n: int) -> str:
+    return "1 item" if n == 1 else f"{n} items"
+
+
+def _format_index(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(i) for i in index) + "]"
+
+
+def _format_number(value: object, digits: int = 4) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, float, complex, np.number)):
+        return f"{value:.{digits}g}"
+    return _short_repr(value)
+
+
+def _format_pair(expected: object, got: object) -> tuple[str, str]:
+    """4 significant digits, or more when 4 would print two different values identically."""
+    for digits in (4, 6, 8, 10, 12, 17):
+        pair = _format_number(expected, digits), _format_number(got, digits)
+        if pair[0] != pair[1]:
+            return pair
+    return pair
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."

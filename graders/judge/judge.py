@@ -1,0 +1,307 @@
+"""Judge a notebook: call the student's functions on fresh inputs, compare with the reference.
+
+Two steps, so a submission can be judged again without running student code:
+
+* :func:`run_checks` (needs a live session) draws the inputs, calls each checked function in
+  the sandbox and keeps what came back, with the seed of its inputs, as :class:`CheckRun`;
+* :func:`evaluate` (pure, trusted process only) regenerates the inputs from those seeds, runs
+  the reference and the mutants, compares, and writes the :class:`~graders.result.Result`.
+
+Inputs a function needs from another (a cache for a backward) come from the reference, so a
+mistake costs marks in the function that makes it, not again downstream.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from graders.assignments import Assignment, Check, load_module, load_mutant
+from graders.assignments.manifest import Output
+from graders.errors import CallError, GraderError, KernelDied
+from graders.judge.compare import Part, Tolerance, compare, matches, score
+from graders.result import Result, TestResult, TestStatus
+from graders.session import NotebookSession
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of inputs a check ran on, and what the student's function gave back."""
+
+    generator: str
+    seed: int | None
+    """Seed of the random generator the inputs came from; ``None`` for a seed-document case."""
+    got: Any = None
+    verdict: str | None = None
+    """``None`` when the function returned; else ``error``, ``missing``, ``timeout``,
+    ``memory``."""
+    detail: str = ""
+    mutated: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.seed is None:
+            return "the assignment's own test case"
+        return f"random inputs (seed {self.seed})"
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """Everything the student's code produced for one check: enough to judge it again."""
+
+    function: str
+    cases: tuple[Case, ...]
+
+
+class Trusted:
+    """An assignment's trusted code, loaded once: reference, input generators, mutants."""
+
+    def __init__(self, assignment: Assignment) -> None:
+        self.assignment = assignment
+        self.reference: ModuleType = load_module(assignment, "reference.py")
+        self.checks: ModuleType = load_module(assignment, "checks.py")
+        self.mutants = {m.id: load_mutant(m) for m in assignment.mutants}
+
+    def function(self, module: ModuleType, name: str, what: str) -> Callable[..., Any]:
+        fn = getattr(module, name, None)
+        if not callable(fn):
+            raise GraderError(f"{self.assignment.id}: {what} {name} is not defined")
+        return fn
+
+    def inputs(self, case: Case) -> tuple[Any, ...]:
+        """The case's arguments, regenerated: the same seed always gives the same inputs."""
+        gen = self.function(self.checks, case.generator, "input generator")
+        if case.seed is None:
+            args = gen(self.reference)
+        else:
+            args = gen(np.random.default_rng(case.seed), self.reference)
+        return tuple(args) if isinstance(args, (tuple, list)) else (args,)
+
+
+def run_checks(
+    assignment: Assignment, session: NotebookSession, trusted: Trusted | None = None
+) -> list[CheckRun]:
+    """Call every checked function of the notebook on its cases (fresh seeds every run)."""
+    trusted = trusted or Trusted(assignment)
+    defined = set(session.report.functions)
+    runs = []
+    for check in assignment.checks:
+        cases = [Case(name, None) for name in check.seed_cases]
+        cases += [Case(check.inputs, secrets.randbits(31)) for _ in range(check.random_cases)]
+        done = []
+        for case in cases:
+            if check.function not in defined:
+                done.append(_with(case, verdict="missing", detail="is not defined"))
+                continue
+            done.append(_call(session, check.function, case, trusted.inputs(case)))
+            if done[-1].verdict in ("missing", "timeout", "memory"):
+                # The same failure on every other input: save the time.
+                done += [
+                    _with(c, verdict=done[-1].verdict, detail=done[-1].detail)
+                    for c in cases[len(done) :]
+                ]
+                break
+        runs.append(CheckRun(check.function, tuple(done)))
+    return runs
+
+
+def _with(case: Case, **changes: Any) -> Case:
+    return Case(**{**case.__dict__, **changes})
+
+
+def _call(session: NotebookSession, function: str, case: Case, args: tuple[Any, ...]) -> Case:
+    try:
+        result = session.call(function, *args)
+    except CallError as exc:
+        return _with(case, verdict=exc.status, detail=exc.detail)
+    except KernelDied as exc:
+        verdict = exc.verdict if exc.verdict in ("memory", "timeout") else "error"
+        return _with(case, verdict=verdict, detail=exc.detail)
+    return _with(case, got=result.value, mutated=result.mutated)
+
+
+def evaluate(
+    assignment: Assignment, runs: Sequence[CheckRun], trusted: Trusted | None = None
+) -> Result:
+    """Judge stored runs against the assignment as it is now (reference, tolerances, points)."""
+    trusted = trusted or Trusted(assignment)
+    by_function = {run.function: run for run in runs}
+    tests: list[TestResult] = []
+    for check in assignment.checks:
+        run = by_function.get(check.function)
+        if run is None or not run.cases:
+            tests += [
+                TestResult(check.test_name(o), 0.0, o.points, "error", "was not run")
+                for o in check.outputs
+            ]
+            continue
+        tests += _judge_check(check, run, trusted)
+    return Result.graded(assignment.id, tests)
+
+
+def grade_session(
+    assignment: Assignment, session: NotebookSession
+) -> tuple[Result, list[CheckRun]]:
+    """Run and judge every check on a notebook that has run."""
+    trusted = Trusted(assignment)
+    runs = run_checks(assignment, session, trusted)
+    return evaluate(assignment, runs, trusted), runs
+
+
+# -- one check --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    fraction: float
+    feedback: str
+    status: TestStatus
+
+
+def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResult]:
+    tol = Tolerance(rtol=check.rtol, atol=check.atol)
+    reference = trusted.function(trusted.reference, check.reference, "reference function")
+    accepted = [trusted.function(trusted.reference, a, "accepted variant") for a in check.accept]
+    mutants = [
+        (m.description, trusted.mutants[m.id])
+        for m in trusted.assignment.mutants_of(check.function)
+    ]
+    worst: dict[str, _Outcome] = {}
+    for case in run.cases:
+        if case.verdict is not None:
+            outcome = _Outcome(0.0, _call_feedback(check.function, case), _status(case.verdict))
+            for output in check.outputs:
+                worst.setdefault(output.name, outcome)
+            continue
+        args = trusted.inputs(case)
+        candidates = [_safe(fn, args) for fn in [reference, *accepted]]
+        if candidates[0] is _FAILED:
+            raise GraderError(f"{check.reference} failed on {case.label}")
+        for output in check.outputs:
+            outcome = _judge_output(check, output, case, args, candidates, mutants, tol)
+            if output.name not in worst or outcome.fraction < worst[output.name].fraction:
+                worst[output.name] = outcome
+    results = []
+    for output in check.outputs:
+        outcome = worst[output.name]
+        results.append(
+            TestResult(
+                name=check.test_name(output),
+                score=round(output.points * outcome.fraction, 6),
+                max_score=output.points,
+                status=outcome.status,
+                feedback=outcome.feedback,
+            )
+        )
+    return results
+
+
+_FAILED = object()
+
+
+def _safe(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    try:
+        return fn(*copy.deepcopy(args))
+    except Exception:
+        return _FAILED
+
+
+def _judge_output(
+    check: Check,
+    output: Output,
+    case: Case,
+    args: tuple[Any, ...],
+    candidates: list[Any],
+    mutants: list[tuple[str, Callable[..., Any]]],
+    tol: Tolerance,
+) -> _Outcome:
+    label = f"{check.function} {output.name}".strip() if output.name else check.function
+    got, shape_problem = _part(check, output, case.got)
+    if shape_problem:
+        return _Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed")
+    best: list[Part] | None = None
+    for expected in candidates:
+        if expected is _FAILED:
+            continue
+        parts = compare(_part(check, output, expected)[0], got, output.name or check.function, tol)
+        if best is None or score(parts) > score(best):
+            best = parts
+    assert best is not None
+    fraction = score(best)
+    note = _mutation_note(check.function, case)
+    if fraction >= 1.0:
+        return _Outcome(1.0, note, "passed")
+    first = next(p for p in best if not p.ok)
+    feedback = f"{label}: {first.message} (on {case.label})"
+    mistake = _named_mistake(check, output, got, args, mutants, tol)
+    if mistake:
+        feedback += f" This matches a known mistake: {mistake}"
+    if note:
+        feedback += f" {note}"
+    return _Outcome(fraction, feedback, "failed")
+
+
+def _part(check: Check, output: Output, value: Any) -> tuple[Any, str]:
+    """The output's part of a return value, or why the value has no such part."""
+    if len(check.outputs) == 1 and not output.name:
+        return value, ""
+    names = [o.name for o in check.outputs]
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        what = (
+            f"a {type(value).__name__} of {len(value)} values"
+            if isinstance(value, (tuple, list))
+            else f"a {type(value).__name__}"
+        )
+        return None, (
+            f"{check.function} returned {what}; expected a tuple of {len(names)} values "
+            f"({', '.join(names)})"
+        )
+    return value[names.index(output.name)], ""
+
+
+def _named_mistake(
+    check: Check,
+    output: Output,
+    got: Any,
+    args: tuple[Any, ...],
+    mutants: list[tuple[str, Callable[..., Any]]],
+    tol: Tolerance,
+) -> str:
+    for description, fn in mutants:
+        produced = _safe(fn, args)
+        if produced is _FAILED:
+            continue
+        part, problem = _part(check, output, produced)
+        if not problem and matches(part, got, tol):
+            return description
+    return ""
+
+
+def _mutation_note(function: str, case: Case) -> str:
+    if not case.mutated:
+        return ""
+    return (
+        f"Note: {function} changed its argument {', '.join(case.mutated)} in place; "
+        "a caller would see its values change."
+    )
+
+
+def _status(verdict: str) -> TestStatus:
+    return verdict if verdict in ("error", "timeout", "memory", "missing") else "error"  # type: ignore[return-value]
+
+
+def _call_feedback(function: str, case: Case) -> str:
+    if case.verdict == "missing":
+        what = case.detail or "is not defined"
+        return f"{function} {what}: define it with the signature of the starter notebook."
+    if case.verdict == "timeout":
+        return f"{function} {case.detail} (on {case.label})."
+    if case.verdict == "memory":
+        return f"{function} ran out of memory (on {case.label}): {case.detail}."
+    return f"{function} raised {case.detail} (on {case.label})."
