@@ -21,7 +21,8 @@ class TestResult:
     max_score: float
     status: TestStatus
     feedback: str
-    """What the student reads: empty when passed, else a sentence they can act on."""
+    """What the student reads: a sentence they can act on; when passed, empty or a note (which
+    accepted reading the answer follows, an argument changed in place)."""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -46,6 +46,9 @@ class Check:
     """Function of ``reference.py`` that gives the expected output."""
     accept: tuple[str, ...] = ()
     """Other functions of ``reference.py`` whose output also earns full marks."""
+    notes: tuple[tuple[str, str], ...] = ()
+    """Sentence shown when an output matches only this reference function (``reference`` or
+    one of ``accept``): which accepted reading the student's answer follows."""
     seed_cases: tuple[str, ...] = ()
     """Generators ``(ref) -> tuple of arguments`` reproducing the seed's own test cells."""
     random_cases: int = 2
@@ -241,6 +244,7 @@ def _check(table: _Table) -> Check:
             "points",
             "reference",
             "accept",
+            "notes",
             "seed_cases",
             "random_cases",
             "rtol",
@@ -277,8 +281,15 @@ def _check(table: _Table) -> Check:
     reference = table.get("reference", str, function)
     if not IDENTIFIER.match(reference):
         raise table.error("reference", f"{reference!r} is not a Python identifier")
+    notes = table.get("notes", dict, {})
+    for key, value in notes.items():
+        if key != reference and key not in table.data.get("accept", []):
+            raise table.error(f"notes.{key}", "must be the reference or one of accept")
+        if not isinstance(value, str) or not value.strip():
+            raise table.error(f"notes.{key}", "must be a sentence")
     return Check(
         function=function,
+        notes=tuple(sorted(notes.items())),
         inputs=inputs,
         outputs=tuple(Output(n, per[n]) for n in names),
         reference=reference,

@@ -181,10 +181,11 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
             continue
         args = trusted.inputs(case)
         candidates = [_safe(fn, args) for fn in [reference, *accepted]]
+        names = [check.reference, *check.accept]
         if candidates[0] is _FAILED:
             raise GraderError(f"{check.reference} failed on {case.label}")
         for output in check.outputs:
-            outcome = _judge_output(check, output, case, args, candidates, mutants, tol)
+            outcome = _judge_output(check, output, case, args, candidates, names, mutants, tol)
             if output.name not in worst or outcome.fraction < worst[output.name].fraction:
                 worst[output.name] = outcome
     results = []
@@ -218,6 +219,7 @@ def _judge_output(
     case: Case,
     args: tuple[Any, ...],
     candidates: list[Any],
+    names: list[str],
     mutants: list[tuple[str, Callable[..., Any]]],
     tol: Tolerance,
 ) -> _Outcome:
@@ -226,17 +228,22 @@ def _judge_output(
     if shape_problem:
         return _Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed")
     best: list[Part] | None = None
-    for expected in candidates:
+    full: list[str] = []
+    for expected, reference in zip(candidates, names, strict=True):
         if expected is _FAILED:
             continue
         parts = compare(_part(check, output, expected)[0], got, output.name or check.function, tol)
+        if score(parts) >= 1.0:
+            full.append(reference)
         if best is None or score(parts) > score(best):
             best = parts
     assert best is not None
     fraction = score(best)
     note = _mutation_note(check.function, case)
     if fraction >= 1.0:
-        return _Outcome(1.0, note, "passed")
+        # Say which accepted reading the answer follows, when only one of them fits it.
+        which = dict(check.notes).get(full[0], "") if len(full) == 1 else ""
+        return _Outcome(1.0, " ".join(x for x in (which, note) if x), "passed")
     first = next(p for p in best if not p.ok)
     feedback = f"{label}: {first.message} (on {case.label})"
     mistake = _named_mistake(check, output, got, args, mutants, tol)

@@ -374,7 +374,74 @@ def main():
     for name in ["numpy", "ipykernel.kernelapp", *args.preload.split(",")]:
         if name.strip():
             __import__(name.strip())
+    for name in modules_a_kernel_imports():
+        try:
+            __import__(name)
+        except Exception:  # one that cannot load here loads later in the kernel, or never
+            continue
     serve(sock)
+
+
+def modules_a_kernel_imports():
+    """What ``IPKernelApp.initialize`` imports beyond our preloads (debugpy, IPython's shell...).
+
+    Found by initializing a throwaway kernel in a child, so the list follows ipykernel's
+    version; importing it here leaves each forked kernel only its own set-up to do. The child
+    binds its sockets in a temporary directory that it removes.
+    """
+    before = set(sys.modules)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(r)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            code = _initialize_throwaway_kernel(w, before)
+        finally:
+            os._exit(code)
+    os.close(w)
+    data = b""
+    while chunk := os.read(r, 1 << 16):
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    try:
+        return json.loads(data)
+    except ValueError:
+        return []
+
+
+def _initialize_throwaway_kernel(w, before):
+    import shutil
+    import tempfile
+
+    from ipykernel.kernelapp import IPKernelApp
+
+    folder = tempfile.mkdtemp(prefix="markwell-zygote-")
+    try:
+        path = os.path.join(folder, "kernel.json")
+        ports = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+        info = {name: i + 1 for i, name in enumerate(ports)}
+        info.update(transport="ipc", ip=os.path.join(folder, "k"), key="warm-up")
+        with open(path, "w") as fh:
+            json.dump(info, fh)
+        # The same options as the real kernel (graders/kernel/inside.py).
+        IPKernelApp.instance().initialize(
+            [
+                "-f",
+                path,
+                "--HistoryManager.enabled=False",
+                "--InteractiveShell.colors=nocolor",
+                "--IPKernelApp.parent_handle=0",
+            ]
+        )
+        os.write(w, json.dumps(sorted(set(sys.modules) - before)).encode())
+        return 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ points = {out = 6, cache = 2}
 function = "relu"
 inputs = "relu_inputs"
 points = 2
+accept = ["relu6"]
+notes = {relu6 = "Your relu clips at 6 (ReLU6), which this course also accepts."}
 """
 
 REFERENCE = """
@@ -43,6 +45,9 @@ def affine_forward(x, W, b):
 
 def relu(z):
     return np.maximum(z, 0)
+
+def relu6(z):
+    return np.minimum(np.maximum(z, 0), 6)
 """
 
 CHECKS = """
@@ -56,7 +61,7 @@ def forward_seed_case(ref):
     return np.random.randn(3, 4), np.random.randn(2, 3), np.random.randn(2, 1)
 
 def relu_inputs(rng, ref):
-    return (rng.normal(size=(4, 5)),)
+    return (rng.normal(scale=10, size=(4, 5)),)
 """
 
 
@@ -148,8 +153,16 @@ def test_tampering_inside_the_sandbox_changes_nothing(affine):
     assert result.score < result.max_score
 
 
+def test_an_accepted_variant_earns_full_marks_with_a_note_saying_which(affine):
+    relu6 = SOLUTION.replace("np.maximum(z, 0)", "np.clip(z, 0, 6)")
+    tests = by_name(grade(affine, notebook(relu6)).result)
+    assert (tests["relu"].status, tests["relu"].score) == ("passed", 2)
+    assert tests["relu"].feedback == "Your relu clips at 6 (ReLU6), which this course also accepts."
+    assert by_name(grade(affine, affine.solution).result)["relu"].feedback == ""
+
+
 def test_stored_outputs_are_judged_again_without_a_kernel(affine, tmp_path):
-    wrong = SOLUTION.replace("np.maximum(z, 0)", "np.maximum(z, 0.01)")
+    wrong = SOLUTION.replace("np.maximum(z, 0)", "np.maximum(z, 0) + 0.01")
     graded = grade(affine, notebook(wrong))
     assert by_name(graded.result)["relu"].status == "failed"
     # The instructor loosens the tolerance and raises the points: no student code runs again.
