@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.settings import get_settings
-from graders import GraderError, RejectedUpload, Result, grade, run_notebook
+from graders import GraderError, KernelPool, RejectedUpload, Result, grade, run_notebook
 from graders.doctor import run_checks
+from graders.validate import junit_xml, validate
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -82,6 +83,32 @@ def _grade(args: argparse.Namespace) -> int:
     return {"graded": 0, "rejected": 2}.get(result.status, 1)
 
 
+def _validate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    try:
+        catalog = settings.catalog()
+        chosen = [catalog[a] for a in args.assignments] or [
+            catalog[a] for a in catalog if catalog[a].kind == "notebook"
+        ]
+    except GraderError as exc:
+        print(f"markwell validate: {exc}", file=sys.stderr)
+        return 2
+    verdicts = []
+    for assignment in chosen:
+        # A pool per assignment: its limits (memory, processes) are fixed when a kernel starts.
+        limits = assignment.limits(settings.limits())
+        with KernelPool(max(1, settings.pool_size), limits, settings.sandbox()) as pool:
+            for verdict in validate(assignment, limits, settings.sandbox(), pool.acquire):
+                verdicts.append(verdict)
+                mark = "ok  " if verdict.ok else "FAIL"
+                print(f"[{mark}] {verdict.assignment} {verdict.case}: {verdict.message}")
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(verdicts), encoding="utf-8")
+    failed = sum(not v.ok for v in verdicts)
+    print(f"markwell validate: {len(verdicts) - failed} ok, {failed} failed")
+    return 1 if failed else 0
+
+
 def print_result(result: Result) -> None:
     """The table a student reads: test, points, status and one line of feedback."""
     width = max([len(t.name) for t in result.tests] + [4])
@@ -124,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("file")
     grade_cmd.add_argument("--json", action="store_true", help="print the result as JSON")
     grade_cmd.set_defaults(func=_grade)
+    validate_cmd = sub.add_parser(
+        "validate", help="grade every solution (full marks) and mutant (must lose marks)"
+    )
+    validate_cmd.add_argument("assignments", nargs="*", help="ids (default: every notebook one)")
+    validate_cmd.add_argument("--junit", help="also write a JUnit XML report to this file")
+    validate_cmd.set_defaults(func=_validate)
     doctor = sub.add_parser("doctor", help="check that this machine can grade safely")
     doctor.set_defaults(func=_doctor)
     return parser

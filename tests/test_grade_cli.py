@@ -62,3 +62,25 @@ def test_grade_refuses_unknown_assignments_and_bad_files(course, tmp_path, capsy
     bad.write_bytes(b"\x89PNG\r\n")
     assert main(["grade", "affine", str(bad)]) == 2
     assert "rejected" in capsys.readouterr().err
+
+
+def test_validate_passes_the_solution_and_catches_the_mutant(course, tmp_path, capsys):
+    junit = tmp_path / "validate.xml"
+    assert main(["validate", "affine", "--junit", str(junit)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "[ok  ] affine solution: scored 10/10"
+    assert out[1] == "[ok  ] affine mutant plus-one: lost 6 points on affine_forward/out"
+    assert out[-1] == "markwell validate: 2 ok, 0 failed"
+    xml = junit.read_text()
+    assert '<testsuite name="affine" tests="2" failures="0">' in xml
+
+
+def test_validate_fails_when_a_mutant_loses_nothing(course, capsys):
+    harmless = course / "affine" / "mutants" / "harmless.py"
+    harmless.write_text(
+        '"""Nothing wrong."""\nimport numpy as np\nTARGET = "relu"\n\n\n'
+        "def relu(z):\n    return np.maximum(z, 0)\n"
+    )
+    assert main(["validate", "affine"]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] affine mutant harmless: lost no marks on relu" in out

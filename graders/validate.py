@@ -1,0 +1,94 @@
+"""``markwell validate``: an assignment's solution scores full marks and every mutant loses
+marks on the function it changes, each through the full sandboxed pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+from graders.assignments import Assignment, Mutant
+from graders.grading import grade
+from graders.limits import Limits
+from graders.result import Result
+from graders.sandbox.sandbox import SandboxConfig
+from graders.session import KernelSource
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One line of ``markwell validate`` (one JUnit test case)."""
+
+    assignment: str
+    case: str
+    """``solution`` or ``mutant <id>``."""
+    ok: bool
+    message: str
+    result: Result
+
+
+def mutant_notebook(assignment: Assignment, mutant: Mutant) -> nbformat.NotebookNode:
+    """The solution notebook with the mutant's code appended as a last cell."""
+    nb = nbformat.read(assignment.solution, as_version=4)
+    nb.cells.append(new_code_cell(mutant.source))
+    return nb
+
+
+def validate(
+    assignment: Assignment,
+    limits: Limits | None = None,
+    config: SandboxConfig | None = None,
+    kernels: KernelSource | None = None,
+) -> Iterator[Verdict]:
+    """Yield the solution's verdict, then each mutant's, as they are graded."""
+    result = grade(assignment, assignment.solution, limits, config, kernels).result
+    lost = [t.name for t in result.tests if t.score < t.max_score]
+    if result.status != "graded":
+        ok, message = False, f"{result.status}: {result.reason}"
+    elif lost:
+        ok, message = False, f"scored {result.score:g}/{result.max_score:g}; lost marks on {lost}"
+    else:
+        ok, message = True, f"scored {result.score:g}/{result.max_score:g}"
+    yield Verdict(assignment.id, "solution", ok, message, result)
+    for mutant in assignment.mutants:
+        nb = mutant_notebook(assignment, mutant)
+        result = grade(assignment, nb, limits, config, kernels).result
+        target = [t for t in result.tests if t.name.split("/")[0] == mutant.target]
+        lost = [t for t in target if t.score < t.max_score]
+        named = any(mutant.description in t.feedback for t in lost)
+        if result.status != "graded":
+            ok, message = False, f"{result.status}: {result.reason}"
+        elif not lost:
+            ok, message = False, f"lost no marks on {mutant.target} ({result.score:g})"
+        else:
+            ok = True
+            message = (
+                f"lost {sum(t.max_score - t.score for t in lost):g} points on "
+                f"{', '.join(t.name for t in lost)}"
+                + ("" if named else "; the feedback does not name the mistake")
+            )
+        yield Verdict(assignment.id, f"mutant {mutant.id}", ok, message, result)
+
+
+def junit_xml(verdicts: list[Verdict]) -> str:
+    """The verdicts as a JUnit XML report (one suite per assignment)."""
+    from xml.etree import ElementTree as ET
+
+    root = ET.Element("testsuites", name="markwell validate")
+    suites: dict[str, ET.Element] = {}
+    for v in verdicts:
+        suite = suites.get(v.assignment)
+        if suite is None:
+            suite = suites[v.assignment] = ET.SubElement(root, "testsuite", name=v.assignment)
+        case = ET.SubElement(suite, "testcase", classname=v.assignment, name=v.case)
+        if not v.ok:
+            ET.SubElement(case, "failure", message=v.message).text = v.message
+        else:
+            ET.SubElement(case, "system-out").text = v.message
+    for name, suite in suites.items():
+        cases = [v for v in verdicts if v.assignment == name]
+        suite.set("tests", str(len(cases)))
+        suite.set("failures", str(sum(not v.ok for v in cases)))
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)
