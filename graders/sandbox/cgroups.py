@@ -167,6 +167,21 @@ def available() -> str | None:
     return None
 
 
+def existing(name: str) -> CgroupSet | None:
+    """The groups named ``name`` under our ``markwell/`` parent(s), if any exist."""
+    own = _own_paths()
+    v2 = _is_v2()
+    if v2:
+        candidates = {"": CGROUP_ROOT / own.get("", "/").lstrip("/") / "markwell" / name}
+    else:
+        candidates = {
+            c: CGROUP_ROOT / c / own.get(c, "/").lstrip("/") / "markwell" / name
+            for c in _V1_CONTROLLERS
+        }
+    dirs = {c: d for c, d in candidates.items() if d.is_dir()}
+    return CgroupSet(name=name, dirs=dirs, v2=v2) if dirs else None
+
+
 def create(name: str) -> CgroupSet:
     """Create the groups of one sandbox under ``markwell/`` in our own cgroup(s)."""
     own = _own_paths()

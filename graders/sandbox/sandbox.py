@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -380,6 +381,7 @@ def start(
     if problem:
         raise SandboxError(*problem)
     config.runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o711)
+    sweep_once(config.runtime_dir)
     name = uuid.uuid4().hex[:16]
     slot = slots.acquire(config.runtime_dir, config.first_uid, config.uid_count)
     run_dir = config.runtime_dir / name
@@ -389,6 +391,7 @@ def start(
     try:
         (run_dir / "in").mkdir(parents=True, mode=0o755)
         os.chmod(run_dir, 0o755)
+        (run_dir / OWNER).write_text(_owner())
         (run_dir / "ipc").mkdir(mode=0o700)
         os.chown(run_dir / "ipc", slot.uid, slot.uid)
         contents = {
@@ -540,6 +543,44 @@ def _fork(
         if op["op"] == "tmpfs":
             op["uid"] = slot.uid
     return forkserver.shared(config).spawn(spec, status_w, err_w)
+
+
+OWNER = "owner"
+"""File in a run directory naming the grading process that made it (pid and start time)."""
+
+
+def _owner(pid: int | None = None) -> str:
+    pid = pid or os.getpid()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()
+    except FileNotFoundError:
+        return ""
+    return f"{pid} {int(fields[19])}"
+
+
+@cache
+def sweep_once(runtime_dir: Path) -> int:
+    """Remove what graders that died outright left behind; once per process and directory.
+
+    A grader killed with SIGKILL takes its sandboxes' processes along (parent-death signals),
+    but not its run directories and empty cgroups. Returns how many runs were swept.
+    """
+    swept = 0
+    for run_dir in runtime_dir.iterdir():
+        owner_file = run_dir / OWNER
+        if not (len(run_dir.name) == 16 and owner_file.is_file()):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(owner_file.read_text().split()[0])
+            if _owner(pid) == owner_file.read_text():
+                continue  # its grader is alive
+            group = cgroups.existing(run_dir.name)
+            if group is not None:
+                group.kill_all()
+                group.destroy()
+            shutil.rmtree(run_dir, ignore_errors=True)
+            swept += 1
+    return swept
 
 
 def _drain(fd: int, tail: bytearray, keep: int = 8192) -> None:
