@@ -52,7 +52,7 @@ def test_grade_json_is_the_result_contract(course, tmp_path, capsys):
     relu = next(t for t in doc["tests"] if t["name"] == "relu")
     assert set(relu) == {"name", "score", "max_score", "status", "feedback"}
     assert relu["status"] == "failed"
-    assert relu["feedback"].startswith("relu: relu differs from the reference at [")
+    assert relu["feedback"].startswith("relu differs from the reference at [")
 
 
 def test_grade_refuses_unknown_assignments_and_bad_files(course, tmp_path, capsys):

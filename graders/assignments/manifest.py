@@ -51,6 +51,11 @@ class Check:
     one of ``accept``): which accepted reading the student's answer follows."""
     seed_cases: tuple[str, ...] = ()
     """Generators ``(ref) -> tuple of arguments`` reproducing the seed's own test cells."""
+    lenient_cases: tuple[str, ...] = ()
+    """Seed cases that cost nothing when they fail (a seed document's inconsistent test
+    cell): the student is told, the score comes from the other cases."""
+    in_place: bool = False
+    """The function updates its arguments on purpose (Adam): no note that it changed them."""
     random_cases: int = 2
     """How many fresh random inputs each grading run draws."""
     rtol: float = 1e-6
@@ -246,6 +251,8 @@ def _check(table: _Table) -> Check:
             "accept",
             "notes",
             "seed_cases",
+            "lenient_cases",
+            "in_place",
             "random_cases",
             "rtol",
             "atol",
@@ -287,14 +294,20 @@ def _check(table: _Table) -> Check:
             raise table.error(f"notes.{key}", "must be the reference or one of accept")
         if not isinstance(value, str) or not value.strip():
             raise table.error(f"notes.{key}", "must be a sentence")
+    seed_cases = table.names("seed_cases")
+    lenient = table.names("lenient_cases")
+    if set(lenient) - set(seed_cases):
+        raise table.error("lenient_cases", "must be some of seed_cases")
     return Check(
         function=function,
         notes=tuple(sorted(notes.items())),
+        lenient_cases=lenient,
+        in_place=table.get("in_place", bool, False),
         inputs=inputs,
         outputs=tuple(Output(n, per[n]) for n in names),
         reference=reference,
         accept=table.names("accept"),
-        seed_cases=table.names("seed_cases"),
+        seed_cases=seed_cases,
         random_cases=random_cases,
         rtol=table.number("rtol", 1e-6),
         atol=table.number("atol", 1e-8),

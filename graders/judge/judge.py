@@ -173,11 +173,15 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
         for m in trusted.assignment.mutants_of(check.function)
     ]
     worst: dict[str, _Outcome] = {}
+    lenient: dict[str, _Outcome] = {}
+    scored = [c for c in run.cases if c.generator not in check.lenient_cases]
     for case in run.cases:
+        # A lenient case fails at no cost, unless it is all there is to score.
+        into = lenient if scored and case.generator in check.lenient_cases else worst
         if case.verdict is not None:
             outcome = _Outcome(0.0, _call_feedback(check.function, case), _status(case.verdict))
             for output in check.outputs:
-                worst.setdefault(output.name, outcome)
+                into.setdefault(output.name, outcome)
             continue
         args = trusted.inputs(case)
         candidates = [_safe(fn, args) for fn in [reference, *accepted]]
@@ -186,11 +190,15 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
             raise GraderError(f"{check.reference} failed on {case.label}")
         for output in check.outputs:
             outcome = _judge_output(check, output, case, args, candidates, names, mutants, tol)
-            if output.name not in worst or outcome.fraction < worst[output.name].fraction:
-                worst[output.name] = outcome
+            if output.name not in into or outcome.fraction < into[output.name].fraction:
+                into[output.name] = outcome
     results = []
     for output in check.outputs:
         outcome = worst[output.name]
+        spared = lenient.get(output.name)
+        if spared is not None and spared.fraction < 1.0:
+            feedback = f"{outcome.feedback} Not scored: {spared.feedback}".strip()
+            outcome = _Outcome(outcome.fraction, feedback, outcome.status)
         results.append(
             TestResult(
                 name=check.test_name(output),
@@ -223,7 +231,6 @@ def _judge_output(
     mutants: list[tuple[str, Callable[..., Any]]],
     tol: Tolerance,
 ) -> _Outcome:
-    label = f"{check.function} {output.name}".strip() if output.name else check.function
     got, shape_problem = _part(check, output, case.got)
     if shape_problem:
         return _Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed")
@@ -239,13 +246,16 @@ def _judge_output(
             best = parts
     assert best is not None
     fraction = score(best)
-    note = _mutation_note(check.function, case)
+    note = "" if check.in_place else _mutation_note(check.function, case)
     if fraction >= 1.0:
         # Say which accepted reading the answer follows, when only one of them fits it.
         which = dict(check.notes).get(full[0], "") if len(full) == 1 else ""
         return _Outcome(1.0, " ".join(x for x in (which, note) if x), "passed")
     first = next(p for p in best if not p.ok)
-    feedback = f"{label}: {first.message} (on {case.label})"
+    message = first.message.rstrip(".")
+    if not message.startswith(check.function):
+        message = f"{check.function}: {message}"
+    feedback = f"{message} (on {case.label})."
     mistake = _named_mistake(check, output, got, args, mutants, tol)
     if mistake:
         feedback += f" This matches a known mistake: {mistake}"

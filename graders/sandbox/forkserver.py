@@ -101,6 +101,8 @@ class ForkServer:
                 env={
                     "PATH": os.environ.get("PATH", os.defpath),
                     "OPENBLAS_NUM_THREADS": "1",
+                    # debugpy, imported here, warns about frozen modules at import otherwise.
+                    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                     "OMP_NUM_THREADS": "1",
                     "MKL_NUM_THREADS": "1",
                     "LANG": "C.UTF-8",

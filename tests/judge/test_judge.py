@@ -117,7 +117,7 @@ def test_a_known_mistake_is_named_with_the_first_differing_index(affine):
     tests = by_name(result)
     out = tests["affine_forward/out"]
     assert (out.status, out.score) == ("failed", 0.0)
-    assert out.feedback.startswith("affine_forward out: out differs from the reference at [0, 0]")
+    assert out.feedback.startswith("affine_forward: out differs from the reference at [0, 0]")
     assert "(on the assignment's own test case)" in out.feedback
     assert out.feedback.endswith("This matches a known mistake: out adds 1 to W @ x + b.")
     assert tests["affine_forward/cache"].status == "passed"
