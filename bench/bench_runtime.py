@@ -281,28 +281,12 @@ class Nbgrader:
 # -- batches --------------------------------------------------------------------------------
 
 
-def markwell_batch(
-    mw: Markwell, paths: list[Path], workers: int, pools: list[KernelPool] | None
-) -> None:
-    """Grade every notebook (execute + the checks), ``workers`` threads at a time.
-
-    ``pools``: ``None`` starts every kernel cold in the worker thread; one pool is shared by
-    the workers; one pool per worker gives each worker thread its own.
-    """
-    local = threading.local()
-    spare = list(pools or [])
-    lock = threading.Lock()
+def markwell_batch(mw: Markwell, paths: list[Path], workers: int, pool: KernelPool | None) -> None:
+    """Grade every notebook (execute + the checks), ``workers`` threads at a time, taking
+    kernels from ``pool`` (shared by the workers) or, without one, starting each cold."""
 
     def one(path: Path) -> None:
-        kernels = None
-        if pools and len(pools) == 1:
-            kernels = pools[0].acquire
-        elif pools:
-            if not hasattr(local, "pool"):
-                with lock:
-                    local.pool = spare.pop()
-            kernels = local.pool.acquire
-        mw.run(path, kernels=kernels, grade=True)
+        mw.run(path, kernels=pool.acquire if pool else None, grade=True)
 
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="grader") as ex:
         for future in [ex.submit(one, p) for p in paths]:
@@ -501,7 +485,7 @@ def main() -> int:
                 (
                     "markwell_batch_pool",
                     lambda: measure(
-                        lambda: markwell_batch(mw, paths, args.workers, [mw.pool]),
+                        lambda: markwell_batch(mw, paths, args.workers, mw.pool),
                         after=both,
                     ),
                 )
@@ -510,7 +494,7 @@ def main() -> int:
                 (
                     "markwell_batch_pool_bwrap",
                     lambda: measure(
-                        lambda: markwell_batch(mwb, paths, args.workers, [mwb.pool]),
+                        lambda: markwell_batch(mwb, paths, args.workers, mwb.pool),
                         after=both,
                     ),
                 )
