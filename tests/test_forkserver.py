@@ -97,3 +97,24 @@ def test_a_dead_fork_server_is_replaced_on_next_use():
         assert session.call("one").value == 1
     assert forkserver.shared(FORK) is not first
     assert os.path.exists(f"/proc/{forkserver.shared(FORK).process.pid}")
+
+
+def test_the_sandbox_init_is_filtered_and_out_of_the_programs_reach():
+    nb = notebook(
+        "import os\n"
+        "def probe():\n"
+        "    seen = {}\n"
+        "    for pid in ('1', 'self'):\n"
+        "        status = open(f'/proc/{pid}/status').read()\n"
+        "        seen[pid] = [x.split()[1] for x in status.splitlines() if 'Seccomp:' in x]\n"
+        "    try:\n"
+        "        open('/proc/1/mem', 'rb').close()\n"
+        "        seen['mem'] = 'opened'\n"
+        "    except OSError as exc:\n"
+        "        seen['mem'] = type(exc).__name__\n"
+        "    return seen"
+    )
+    with run_notebook(nb, Limits(), FORK) as session:
+        seen = session.call("probe").value
+    assert seen["1"] == ["2"] and seen["self"] == ["2"]  # 2: a filter is loaded
+    assert seen["mem"] == "PermissionError"

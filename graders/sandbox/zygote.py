@@ -13,10 +13,10 @@ sandbox (the layout comes from the grader, the same one bubblewrap is given):
   ``bwrap --json-status-fd`` does: ``{"child-pid": N}`` then ``{"exit-code": N}``;
 * the *init* (pid 1 inside) unshares the mount namespace, builds a tmpfs root of read-only
   binds, private tmpfs directories, ``/proc`` and a minimal ``/dev``, pivots into it, brings
-  ``lo`` up, drops every capability and switches to the slot's uid, then reaps until the
-  program ends;
-* the *program* (pid 2) starts a new session, loads the seccomp filter, takes the sandbox's
-  environment and runs the requested script with the already imported modules.
+  ``lo`` up, drops every capability, switches to the slot's uid and loads the seccomp filter,
+  then reaps until the program ends;
+* the *program* (pid 2) starts a new session, takes the sandbox's environment and runs the
+  requested script with the already imported modules.
 
 Protocol: fd ``--fd`` is a ``SOCK_SEQPACKET`` socket. The zygote sends ``ready``; then each
 request is one JSON message carrying two file descriptors (status pipe, stderr pipe); the
@@ -198,9 +198,6 @@ def drop_privileges(uid):
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
-    # A change of uid makes the process undumpable, which hides its own /proc files from it
-    # (``/proc/self/fd``, used by subprocess); a fresh exec would be dumpable, so match that.
-    prctl(PR_SET_DUMPABLE, 1)
 
 
 def load_seccomp(program):
@@ -257,6 +254,11 @@ def init(spec, devnull):
         loopback_up()
         drop_privileges(spec["uid"])
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
+        # The init gets the filter too: the program shares its uid, and a filter only on the
+        # program would leave the init's system calls as a way around it. The init stays
+        # undumpable (the uid change made it so), so the program cannot reach its memory
+        # through /proc/1/mem.
+        load_seccomp(bytes.fromhex(spec["seccomp"]))
         program = os.fork()
         if program == 0:
             run_program(spec, devnull)
@@ -282,7 +284,10 @@ def run_program(spec, devnull):
         os.dup2(devnull, 0)
         os.dup2(devnull, 1)
         os.closerange(3, 1 << 16)
-        load_seccomp(bytes.fromhex(spec["seccomp"]))
+        # A change of uid made the init undumpable, and this copy with it, which hides the
+        # program's own /proc files from it (``/proc/self/fd``, used by subprocess); a fresh
+        # exec would be dumpable, so match that.
+        prctl(PR_SET_DUMPABLE, 1)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.environ.clear()
         os.environ.update(spec["env"])
