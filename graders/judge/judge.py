@@ -16,7 +16,8 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -94,16 +95,17 @@ def run_checks(
     for check in assignment.checks:
         cases = [Case(name, None) for name in check.seed_cases]
         cases += [Case(check.inputs, secrets.randbits(31)) for _ in range(check.random_cases)]
+        if check.function not in defined:
+            done = [replace(c, verdict="missing", detail="is not defined") for c in cases]
+            runs.append(CheckRun(check.function, tuple(done)))
+            continue
         done = []
         for case in cases:
-            if check.function not in defined:
-                done.append(_with(case, verdict="missing", detail="is not defined"))
-                continue
             done.append(_call(session, check.function, case, trusted.inputs(case)))
             if done[-1].verdict in ("missing", "timeout", "memory"):
                 # The same failure on every other input: save the time.
                 done += [
-                    _with(c, verdict=done[-1].verdict, detail=done[-1].detail)
+                    replace(c, verdict=done[-1].verdict, detail=done[-1].detail)
                     for c in cases[len(done) :]
                 ]
                 break
@@ -111,19 +113,15 @@ def run_checks(
     return runs
 
 
-def _with(case: Case, **changes: Any) -> Case:
-    return Case(**{**case.__dict__, **changes})
-
-
 def _call(session: NotebookSession, function: str, case: Case, args: tuple[Any, ...]) -> Case:
     try:
         result = session.call(function, *args)
     except CallError as exc:
-        return _with(case, verdict=exc.status, detail=exc.detail)
+        return replace(case, verdict=exc.status, detail=exc.detail)
     except KernelDied as exc:
         verdict = exc.verdict if exc.verdict in ("memory", "timeout") else "error"
-        return _with(case, verdict=verdict, detail=exc.detail)
-    return _with(case, got=result.value, mutated=result.mutated)
+        return replace(case, verdict=verdict, detail=exc.detail)
+    return replace(case, got=result.value, mutated=result.mutated)
 
 
 def evaluate(
@@ -172,6 +170,7 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
         (m.description, trusted.mutants[m.id])
         for m in trusted.assignment.mutants_of(check.function)
     ]
+    names = [check.reference, *check.accept]
     worst: dict[str, _Outcome] = {}
     lenient: dict[str, _Outcome] = {}
     scored = [c for c in run.cases if c.generator not in check.lenient_cases]
@@ -185,11 +184,12 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
             continue
         args = trusted.inputs(case)
         candidates = [_safe(fn, args) for fn in [reference, *accepted]]
-        names = [check.reference, *check.accept]
         if candidates[0] is _FAILED:
             raise GraderError(f"{check.reference} failed on {case.label}")
+        # What each mutant makes of these inputs: computed once, and only if an output fails.
+        produced = cache(lambda args=args: [(d, _safe(fn, args)) for d, fn in mutants])
         for output in check.outputs:
-            outcome = _judge_output(check, output, case, args, candidates, names, mutants, tol)
+            outcome = _judge_output(check, output, case, candidates, names, produced, tol)
             if output.name not in into or outcome.fraction < into[output.name].fraction:
                 into[output.name] = outcome
     results = []
@@ -225,10 +225,9 @@ def _judge_output(
     check: Check,
     output: Output,
     case: Case,
-    args: tuple[Any, ...],
     candidates: list[Any],
     names: list[str],
-    mutants: list[tuple[str, Callable[..., Any]]],
+    produced: Callable[[], list[tuple[str, Any]]],
     tol: Tolerance,
 ) -> _Outcome:
     got, shape_problem = _part(check, output, case.got)
@@ -256,7 +255,7 @@ def _judge_output(
     if not message.startswith(check.function):
         message = f"{check.function}: {message}"
     feedback = f"{message} (on {case.label})."
-    mistake = _named_mistake(check, output, got, args, mutants, tol)
+    mistake = _named_mistake(check, output, got, produced(), tol)
     if mistake:
         feedback += f" This matches a known mistake: {mistake}"
     if note:
@@ -286,15 +285,13 @@ def _named_mistake(
     check: Check,
     output: Output,
     got: Any,
-    args: tuple[Any, ...],
-    mutants: list[tuple[str, Callable[..., Any]]],
+    produced: list[tuple[str, Any]],
     tol: Tolerance,
 ) -> str:
-    for description, fn in mutants:
-        produced = _safe(fn, args)
-        if produced is _FAILED:
+    for description, value in produced:
+        if value is _FAILED:
             continue
-        part, problem = _part(check, output, produced)
+        part, problem = _part(check, output, value)
         if not problem and matches(part, got, tol):
             return description
     return ""

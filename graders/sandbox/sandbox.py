@@ -247,8 +247,9 @@ def _human(n: int) -> str:
     return f"{n / GiB:g} GiB" if n >= GiB else f"{n / 2**20:g} MiB"
 
 
-def layout(config: SandboxConfig, limits: Limits, run_dir: Path) -> list[dict[str, Any]]:
-    """What the sandbox sees, as bubblewrap-style operations applied in order.
+def layout(config: SandboxConfig, limits: Limits, run_dir: Path, uid: int) -> list[dict[str, Any]]:
+    """What the sandbox sees, as bubblewrap-style operations applied in order; ``uid`` owns
+    the private tmpfs directories.
 
     The one description both launchers build from: :func:`bwrap_args` turns it into
     bubblewrap's options, the fork server mounts it itself.
@@ -269,7 +270,9 @@ def layout(config: SandboxConfig, limits: Limits, run_dir: Path) -> list[dict[st
         {"op": "dev", "dst": "/dev"},
     ]
     for where in ("/dev/shm", "/tmp", INSIDE_HOME):
-        ops.append({"op": "tmpfs", "dst": where, "size": limits.file_bytes, "mode": 0o755})
+        ops.append(
+            {"op": "tmpfs", "dst": where, "size": limits.file_bytes, "mode": 0o755, "uid": uid}
+        )
     prefixes = {config.python_prefix.resolve()}
     base = Path(os.path.realpath(sys.base_prefix))
     if base != Path("/usr") and not str(base).startswith("/usr/"):
@@ -311,8 +314,12 @@ def environment(config: SandboxConfig) -> dict[str, str]:
     }
 
 
-def bwrap_args(config: SandboxConfig, limits: Limits, run_dir: Path) -> tuple[list[str], list[int]]:
-    """The bubblewrap options of a sandbox (without the program); also the fds to pass."""
+def bwrap_args(
+    config: SandboxConfig, limits: Limits, run_dir: Path, uid: int
+) -> tuple[list[str], list[int]]:
+    """The bubblewrap options of a sandbox (without the program); also the fds to pass.
+
+    bubblewrap runs as ``uid`` already, so its tmpfs directories are that uid's."""
     args = [
         "bwrap",
         "--unshare-user",
@@ -328,7 +335,7 @@ def bwrap_args(config: SandboxConfig, limits: Limits, run_dir: Path) -> tuple[li
         HOSTNAME,
     ]
     fds: list[int] = []
-    for op in layout(config, limits, run_dir):
+    for op in layout(config, limits, run_dir, uid):
         kind, dst = op["op"], op["dst"]
         if op.get("by_fd"):
             fd = os.open(op["src"], os.O_PATH | os.O_DIRECTORY)
@@ -467,7 +474,7 @@ def _bwrap(
     err_w: int,
 ) -> SandboxProcess:
     """sh (joins the cgroups) → prlimit → setpriv (the slot's uid) → bwrap → python."""
-    bargs, fds = bwrap_args(config, limits, run_dir)
+    bargs, fds = bwrap_args(config, limits, run_dir, slot.uid)
     try:
         sec_fd = os.open(seccomp.filter_path(str(config.runtime_dir)), os.O_RDONLY)
         fds.append(sec_fd)
@@ -529,7 +536,7 @@ def _fork(
     (run_dir / "root").mkdir(mode=0o755)
     spec = {
         "root": str(run_dir / "root"),
-        "layout": layout(config, limits, run_dir),
+        "layout": layout(config, limits, run_dir, slot.uid),
         "uid": slot.uid,
         "hostname": HOSTNAME,
         "cgroup_procs": [str(p) for p in cg.procs_files] if cg else [],
@@ -539,9 +546,6 @@ def _fork(
         "chdir": INSIDE_HOME,
         "argv": python_args,
     }
-    for op in spec["layout"]:
-        if op["op"] == "tmpfs":
-            op["uid"] = slot.uid
     return forkserver.shared(config).spawn(spec, status_w, err_w)
 
 

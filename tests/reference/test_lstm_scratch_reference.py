@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import math
 import types
 import warnings
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.reference.modules import load_file
 
 FOLDER = Path(__file__).resolve().parents[2] / "reference" / "lstm-scratch"
 MUTANTS = sorted((FOLDER / "mutants").glob("*.py"))
@@ -26,27 +27,19 @@ REFERENCE_LOSS = 92.0427
 """Final smoothed loss of the graded run (TRAINING_RUN), measured; README.md quotes it."""
 
 
-def load(path: Path, name: str) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def fresh_reference() -> types.ModuleType:
-    return load(FOLDER / "reference.py", "lstm_scratch_reference_copy")
+    return load_file(FOLDER / "reference.py", "lstm_scratch_reference_copy")
 
 
 def with_mutant(mutant_id: str) -> types.ModuleType:
     """A fresh copy of the reference whose TARGET is the mutant's: a cell appended to a notebook."""
     ref = fresh_reference()
-    mutant = load(FOLDER / "mutants" / f"{mutant_id}.py", f"lstm_scratch_{mutant_id}")
+    mutant = load_file(FOLDER / "mutants" / f"{mutant_id}.py", f"lstm_scratch_{mutant_id}")
     setattr(ref, mutant.TARGET, getattr(mutant, mutant.TARGET))
     return ref
 
 
-ref = load(FOLDER / "reference.py", "lstm_scratch_reference")
+ref = load_file(FOLDER / "reference.py", "lstm_scratch_reference")
 
 
 def random_parameters(hidden: int, x_size: int, seed: int) -> object:
@@ -240,7 +233,7 @@ def test_every_mutant_file_has_the_format_the_catalog_reads() -> None:
         assert isinstance(tree.body[0], ast.Expr)  # the docstring comes first
         imports = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
         assert [(a.name, a.asname) for n in imports for a in n.names] == [("numpy", "np")]
-        module = load(path, f"lstm_scratch_format_{path.stem}")
+        module = load_file(path, f"lstm_scratch_format_{path.stem}")
         assert callable(getattr(module, module.TARGET)), path.name
         public = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
         assert [n for n in public if not n.startswith("_")] == [module.TARGET], path.name

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import importlib.util
 import inspect
 import re
 from pathlib import Path
@@ -17,6 +16,8 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+
+from tests.reference.modules import load_file
 
 FOLDER = Path(__file__).resolve().parents[2] / "reference" / "rnn-numpy"
 MUTANTS = sorted((FOLDER / "mutants").glob("*.py"))
@@ -49,17 +50,9 @@ ACCEPTED = {
 }
 
 
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def ref() -> ModuleType:
-    return _load(FOLDER / "reference.py", "rnn_numpy_reference")
+    return load_file(FOLDER / "reference.py", "rnn_numpy_reference")
 
 
 # -- comparing with printed numbers ---------------------------------------------------------
