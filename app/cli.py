@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.settings import get_settings
-from graders import GraderError, KernelPool, RejectedUpload, Result, grade, run_notebook
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from app.settings import Settings, get_settings
+from graders import (
+    Assignment,
+    Graded,
+    GraderError,
+    KernelPool,
+    RejectedUpload,
+    Result,
+    find_notebooks,
+    grade,
+    grade_folder,
+    run_notebook,
+    scores_csv,
+)
 from graders.doctor import run_checks
 from graders.validate import junit_xml, validate
 
@@ -70,8 +86,13 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"markwell grade: {exc}", file=sys.stderr)
         return 2
     path = Path(args.file)
+    if path.is_dir():
+        return _grade_folder(args, settings, assignment, path)
     if not path.is_file():
-        print(f"markwell grade: no such file: {args.file}", file=sys.stderr)
+        print(f"markwell grade: no such file or folder: {args.file}", file=sys.stderr)
+        return 2
+    if args.csv or args.workers:
+        print("markwell grade: --csv and --workers need a folder", file=sys.stderr)
         return 2
     result = grade(assignment, path, settings.limits(), settings.sandbox()).result
     if args.json:
@@ -81,6 +102,85 @@ def _grade(args: argparse.Namespace) -> int:
     else:
         print_result(result)
     return {"graded": 0, "rejected": 2}.get(result.status, 1)
+
+
+def _grade_folder(
+    args: argparse.Namespace, settings: Settings, assignment: Assignment, folder: Path
+) -> int:
+    csv_path = Path(args.csv) if args.csv else folder / "grades.csv"
+    if not csv_path.parent.is_dir():
+        print(f"markwell grade: no folder for the CSV: {csv_path.parent}", file=sys.stderr)
+        return 2
+    paths = find_notebooks(folder, exclude=[csv_path])
+    if not paths:
+        print(f"markwell grade: no .ipynb files in {folder}", file=sys.stderr)
+        return 2
+    workers = args.workers or max(1, settings.pool_size)
+    with _Progress(len(paths)) as progress:
+        graded = grade_folder(
+            assignment, paths, workers, settings.limits(), settings.sandbox(), progress.done
+        )
+    results = [(p.name, g.result) for p, g in graded]
+    # The results go out first, so an unwritable CSV does not lose the grading run.
+    if args.json:
+        print(json.dumps([{"file": n, "result": r.to_json()} for n, r in results], indent=2))
+    else:
+        print_summary(assignment, results)
+    try:
+        csv_path.write_text(scores_csv(results, assignment), encoding="utf-8", newline="")
+    except OSError as exc:
+        print(f"markwell grade: could not write {csv_path}: {exc}", file=sys.stderr)
+        return 1
+    print(f"markwell grade: wrote {csv_path}", file=sys.stderr)
+    return 1 if any(r.status == "error" for _, r in results) else 0
+
+
+class _Progress:
+    """A progress bar on a terminal; elsewhere (a log, CI) one plain line per notebook."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+        self.tty = sys.stderr.isatty()
+        self.bar = tqdm(
+            total=total, desc="grading", unit="nb", file=sys.stderr, disable=not self.tty
+        )
+        self._logging = logging_redirect_tqdm() if self.tty else contextlib.nullcontext()
+
+    def done(self, path: Path, graded: Graded) -> None:
+        self.count += 1
+        if self.tty:
+            self.bar.set_postfix_str(path.name, refresh=False)
+            self.bar.update()
+        else:
+            r = graded.result
+            score = f" {r.score:g}/{r.max_score:g}" if r.status == "graded" else ""
+            line = f"[{self.count}/{self.total}] {path.name}: {r.status}{score}"
+            print(line, file=sys.stderr, flush=True)
+
+    def __enter__(self) -> _Progress:
+        # Log records (a grader error's traceback) would break the bar's line otherwise.
+        self._logging.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()
+        self._logging.__exit__(None, None, None)
+
+
+def print_summary(assignment: Assignment, results: list[tuple[str, Result]]) -> None:
+    """One line per notebook (file, score, status, why not graded), then the totals."""
+    width = max(len(name) for name, _ in results)
+    for name, r in results:
+        points = f"{r.score:g}/{r.max_score:g}" if r.status == "graded" else "-"
+        print(f"{name:<{width}}  {points:>11}  {r.status:<8} {r.reason}".rstrip())
+    count = {s: sum(r.status == s for _, r in results) for s in ("graded", "rejected", "error")}
+    scores = [r.score for _, r in results if r.status == "graded"]
+    mean = f"{sum(scores) / len(scores):.4g}/{assignment.max_score:g}" if scores else "-"
+    print(
+        f"{assignment.id}: {len(results)} notebooks: {count['graded']} graded, "
+        f"{count['rejected']} rejected, {count['error']} error; mean score of graded: {mean}"
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -135,6 +235,16 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``markwell`` subcommand."""
     parser = argparse.ArgumentParser(prog="markwell", description="Markwell auto-grader")
@@ -146,10 +256,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
     assignments = sub.add_parser("assignments", help="list the assignment catalog")
     assignments.set_defaults(func=_assignments)
-    grade_cmd = sub.add_parser("grade", help="grade a notebook for an assignment")
+    grade_cmd = sub.add_parser(
+        "grade", help="grade a notebook, or every notebook in a folder, for an assignment"
+    )
     grade_cmd.add_argument("assignment")
-    grade_cmd.add_argument("file")
-    grade_cmd.add_argument("--json", action="store_true", help="print the result as JSON")
+    grade_cmd.add_argument("file", help="a notebook, or a folder of them")
+    grade_cmd.add_argument("--json", action="store_true", help="print the result(s) as JSON")
+    grade_cmd.add_argument(
+        "--csv", help="folder only: write the scores here (default DIR/grades.csv)"
+    )
+    grade_cmd.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="folder only: notebooks graded at once (default MARKWELL_POOL_SIZE)",
+    )
     grade_cmd.set_defaults(func=_grade)
     validate_cmd = sub.add_parser(
         "validate", help="grade every solution (full marks) and mutant (must lose marks)"

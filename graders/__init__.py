@@ -8,6 +8,7 @@ Usable alone, with no server and no database::
 """
 
 from graders.assignments import Assignment, Catalog, load_catalog, read_assignment
+from graders.batch import find_notebooks, grade_folder
 from graders.errors import (
     AssignmentError,
     CallError,
@@ -23,8 +24,10 @@ from graders.errors import (
     UnknownAssignment,
     UnsupportedValue,
 )
+from graders.export import score_rows, scores_csv
 from graders.grading import Graded, grade
 from graders.judge.judge import Case, CheckRun, evaluate
+from graders.judge.stored import dump_runs, load_runs
 from graders.kernel.pool import KernelPool
 from graders.limits import Limits
 from graders.notebook import read_notebook
@@ -63,10 +66,16 @@ __all__ = [
     "TestResult",
     "UnknownAssignment",
     "UnsupportedValue",
+    "dump_runs",
     "evaluate",
+    "find_notebooks",
     "grade",
+    "grade_folder",
     "load_catalog",
+    "load_runs",
     "read_assignment",
     "read_notebook",
     "run_notebook",
+    "score_rows",
+    "scores_csv",
 ]

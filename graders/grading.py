@@ -11,6 +11,7 @@ from nbformat import NotebookNode
 from graders.assignments import Assignment
 from graders.errors import GraderError, RejectedUpload
 from graders.judge.judge import CheckRun, grade_session
+from graders.judge.stored import capped
 from graders.limits import Limits
 from graders.report import RunReport
 from graders.result import Result
@@ -46,7 +47,8 @@ def grade(
     try:
         with run_notebook(notebook, limits, config, kernels) as session:
             result, runs = grade_session(assignment, session)
-            return Graded(result, tuple(runs), session.report)
+            kept = capped(runs, limits.stored_output_bytes)
+            return Graded(result, kept, session.report)
     except RejectedUpload as exc:
         return Graded(
             Result(assignment.id, "rejected", 0.0, assignment.max_score, reason=exc.reason)

@@ -37,6 +37,9 @@ class Limits:
     """Largest value a ``session.call`` may bring back."""
     notebook_bytes: int = 20 * 1000 * 1000
     """Largest notebook file accepted."""
+    stored_output_bytes: int = 4 * MiB
+    """Raw outputs kept for re-judging, all checks together; past it a value is kept only as
+    a description (its type and shape)."""
     interrupt_grace_seconds: float = 3.0
     """How long a timed-out cell gets to honour an interrupt before its kernel is killed."""
 

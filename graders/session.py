@@ -78,6 +78,9 @@ class NotebookSession:
         self._kc: SandboxClient | None = None
         self._nbc: CappedNotebookClient | None = None
         self._replay: list[int] = []
+        self.harness = ""
+        """Source of the assignment's ``harness.py``: ``call("harness.NAME", ...)`` calls its
+        ``NAME(nb, ...)`` inside the sandbox with ``nb`` the notebook's namespace."""
         self._started = time.monotonic()
         self._deadline = self._started + limits.submission_seconds
 
@@ -268,9 +271,12 @@ class NotebookSession:
                 self._replay.append(index)
             elif report.status not in self.report.limits_hit:
                 self.report.limits_hit.append(report.status)
-        if self._kernel is not None and self._kernel.alive():
-            with contextlib.suppress(CallError, KernelDied):
-                self.report.functions = list((await self._call("functions", "", None)).value)
+        if self._kernel is None or self._remaining() <= 0:
+            return
+        # A last cell that killed the kernel must not hide the functions defined before it:
+        # _call restarts the kernel and replays the cells that completed.
+        with contextlib.suppress(CallError, KernelDied):
+            self.report.functions = list((await self._call("functions", "", None)).value)
 
     def _skip(self, index: int, why: str) -> None:
         self.report.status = "timeout"
@@ -336,6 +342,8 @@ class NotebookSession:
         nonce = secrets.token_hex(8)
         args_file = kernel.sandbox.in_dir / f"call-{nonce}.npz"
         if op == "call":
+            if name.startswith("harness."):
+                self._place_harness(kernel)
             _write_args(args_file, payload)
             code = f'__import__("_markwell_call").call({name!r}, {nonce!r})'
         else:
@@ -360,6 +368,12 @@ class NotebookSession:
                 detail += "; it ignored the interrupt, so its kernel was restarted"
             raise CallTimeout(label, detail)
         return collector.result(label, time.monotonic() - started)
+
+    def _place_harness(self, kernel: SandboxedKernel) -> None:
+        path = kernel.sandbox.in_dir / "harness.py"
+        if not path.exists():  # a restarted kernel has a new input directory
+            path.write_text(self.harness, encoding="utf-8")
+            path.chmod(0o644)
 
     async def _collect(self, collector: _CallCollector, timeout: float) -> bool:
         assert self._kc is not None

@@ -742,6 +742,14 @@ def test_os_exit_crashes_the_kernel_and_later_cells_run_on_a_fresh_one():
         assert s.call("after").value == 2
 
 
+def test_a_last_cell_that_kills_the_kernel_keeps_the_functions_defined_before_it():
+    nb = notebook("def before():\n    return 1", "import os\nos._exit(1)")
+    with run(nb) as s:
+        assert statuses(s) == ["ok", "crashed"], s.report.cells
+        assert "before" in s.report.functions
+        assert s.call("before").value == 1
+
+
 def test_segfault_crashes_the_kernel_and_later_cells_run():
     nb = notebook(
         "def before():\n    return 1",

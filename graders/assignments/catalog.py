@@ -1,13 +1,16 @@
 """Where assignments come from: the built-in ``reference/`` folder and the course's own paths.
 
 Also loads an assignment's trusted code (``reference.py``, ``checks.py``, mutants) into the
-grading process; none of it ever enters the sandbox.
+grading process; none of it ever enters the sandbox. Only ``harness.py``, which adapts the
+judge's plain-data calls to the student's own classes and holds no answers, runs in both.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import sys
+import threading
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -65,15 +68,23 @@ def load_catalog(paths: Iterable[Path | str] = (), builtin: bool = True) -> Cata
     return Catalog(found)
 
 
-def load_module(assignment: Assignment, filename: str) -> types.ModuleType:
-    """Import ``reference.py`` or ``checks.py`` of an assignment under a name of its own.
+def load_module(assignment: Assignment, filename: str, fresh: bool = False) -> types.ModuleType:
+    """Import ``reference.py``, ``checks.py`` or ``harness.py`` of an assignment.
 
     Each assignment's files get their own module names, so two assignments' ``reference.py``
     never collide; ``checks.py`` can ``import reference`` of its own folder through ``ref``,
     which the judge passes to every generator.
     """
+    # One lock for every import: another grading thread must never see a half-run module.
+    with _importing:
+        return _load_module(assignment, filename, fresh)
+
+
+def _load_module(assignment: Assignment, filename: str, fresh: bool) -> types.ModuleType:
     path = assignment.folder / filename
     name = f"_markwell_assignment_{assignment.id.replace('-', '_')}_{path.stem}"
+    if fresh:  # a copy of its own, for a caller that changes it (a mutant's variant)
+        name += f"_{next(_copies)}"
     cached = sys.modules.get(name)
     if cached is not None and getattr(cached, "__file__", None) == str(path):
         return cached
@@ -87,7 +98,13 @@ def load_module(assignment: Assignment, filename: str) -> types.ModuleType:
     except Exception as exc:
         del sys.modules[name]
         raise AssignmentError(str(path), "", f"{type(exc).__name__}: {exc}") from exc
+    if fresh:  # its caller holds it; a long-running grader must not collect copies
+        del sys.modules[name]
     return module
+
+
+_copies = itertools.count(1)
+_importing = threading.RLock()
 
 
 def load_mutant(mutant: Mutant) -> types.FunctionType:

@@ -19,6 +19,7 @@ from graders.errors import AssignmentError
 from graders.limits import Limits
 
 MANIFEST = "assignment.toml"
+HARNESS = "harness.py"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -60,6 +61,20 @@ class Check:
     """How many fresh random inputs each grading run draws."""
     rtol: float = 1e-6
     atol: float = 1e-8
+    call: str = ""
+    """Function of ``harness.py`` the judge calls instead of ``function`` itself:
+    ``call(nb, *inputs)``, with ``nb`` the notebook's namespace in the sandbox and the
+    reference module (or a mutant's variant of it) in the trusted process."""
+    requires: tuple[str, ...] = ()
+    """What the notebook must define for the check to run (default: ``function``)."""
+    gradient: str = ""
+    """Function of ``checks.py``, ``(args) -> graders.judge.gradient.Probe``: the forward whose
+    gradient this backward returns, checked by centred finite differences for feedback."""
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Names the notebook must define, or the check's tests are ``missing``."""
+        return self.requires or (self.function,)
 
     @property
     def points(self) -> float:
@@ -215,7 +230,12 @@ def read_assignment(folder: Path) -> Assignment:
                 raise AssignmentError(str(folder / needed), "", "missing")
         if not checks:
             raise AssignmentError(str(path), "checks", "a notebook assignment needs checks")
-    functions = {c.function for c in checks}
+    for i, check in enumerate(checks):
+        if check.call and not (folder / HARNESS).is_file():
+            raise AssignmentError(
+                str(folder / HARNESS), "", f"missing, and checks[{i}].call names {check.call}"
+            )
+    functions = {c.function for c in checks} | {n for c in checks for n in c.needs}
     for mutant in assignment.mutants:
         if mutant.target not in functions:
             raise AssignmentError(
@@ -256,6 +276,9 @@ def _check(table: _Table) -> Check:
             "random_cases",
             "rtol",
             "atol",
+            "call",
+            "requires",
+            "gradient",
         }
     )
     function = table.get("function", str)
@@ -298,8 +321,17 @@ def _check(table: _Table) -> Check:
     lenient = table.names("lenient_cases")
     if set(lenient) - set(seed_cases):
         raise table.error("lenient_cases", "must be some of seed_cases")
+    call = table.get("call", str, "")
+    if call and not IDENTIFIER.match(call):
+        raise table.error("call", f"{call!r} is not a Python identifier")
+    gradient = table.get("gradient", str, "")
+    if gradient and not IDENTIFIER.match(gradient):
+        raise table.error("gradient", f"{gradient!r} is not a Python identifier")
     return Check(
         function=function,
+        call=call,
+        requires=table.names("requires"),
+        gradient=gradient,
         notes=tuple(sorted(notes.items())),
         lenient_cases=lenient,
         in_place=table.get("in_place", bool, False),

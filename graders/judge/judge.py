@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 
 from graders.assignments import Assignment, Check, load_module, load_mutant
-from graders.assignments.manifest import Output
+from graders.assignments.manifest import HARNESS, Output
 from graders.errors import CallError, GraderError, KernelDied
+from graders.judge import gradient
 from graders.judge.compare import Part, Tolerance, compare, matches, score
+from graders.judge.gradient import Descent, Probe
 from graders.result import Result, TestResult, TestStatus
 from graders.session import NotebookSession
 
@@ -44,6 +46,9 @@ class Case:
     ``memory``."""
     detail: str = ""
     mutated: tuple[str, ...] = ()
+    own_gradient: tuple[tuple[str, float | None], ...] = ()
+    """For a backward whose gradient keys were wrong: the centred-difference derivative of the
+    student's own forward along each wrong key's direction (``graders.judge.gradient``)."""
 
     @property
     def label(self) -> str:
@@ -68,12 +73,64 @@ class Trusted:
         self.reference: ModuleType = load_module(assignment, "reference.py")
         self.checks: ModuleType = load_module(assignment, "checks.py")
         self.mutants = {m.id: load_mutant(m) for m in assignment.mutants}
+        harness = assignment.folder / HARNESS
+        self.harness_source = harness.read_text(encoding="utf-8") if harness.is_file() else ""
+        self.harness: ModuleType | None = (
+            load_module(assignment, HARNESS) if self.harness_source else None
+        )
+        self._variants: dict[tuple[str, str], ModuleType] = {}
+
+    def variant(self, name: str, replacement: str, fn: Callable[..., Any]) -> ModuleType:
+        """A fresh copy of the reference module whose ``name`` is ``fn``.
+
+        Every function of the copy looks ``name`` up at call time, so a harness that trains
+        with the reference's loop trains with a mutant's ``dsigmoid`` too.
+        """
+        key = (name, replacement)
+        if key not in self._variants:
+            module = load_module(self.assignment, "reference.py", fresh=True)
+            setattr(module, name, fn)
+            self._variants[key] = module
+        return self._variants[key]
+
+    def caller(
+        self,
+        check: Check,
+        name: str = "",
+        fn: Callable[..., Any] | None = None,
+        replacement: str = "",
+    ) -> Callable[..., Any]:
+        """How the trusted process computes ``check``'s output with ``fn`` standing in for
+        ``name`` (the reference itself when ``fn`` is ``None``)."""
+        if not check.call:
+            return (
+                fn
+                if fn is not None
+                else self.function(self.reference, check.reference, "reference function")
+            )
+        assert self.harness is not None
+        adapter = self.function(self.harness, check.call, "harness function")
+        if fn is None and check.reference != check.function:
+            name, replacement = check.function, check.reference
+            fn = self.function(self.reference, check.reference, "reference function")
+        namespace = self.reference if fn is None else self.variant(name, replacement, fn)
+        return lambda *args: adapter(namespace, *args)
 
     def function(self, module: ModuleType, name: str, what: str) -> Callable[..., Any]:
         fn = getattr(module, name, None)
         if not callable(fn):
             raise GraderError(f"{self.assignment.id}: {what} {name} is not defined")
         return fn
+
+    def probe(self, check: Check, args: tuple[Any, ...]) -> Probe | Descent:
+        """The check's gradient probe for these backward arguments."""
+        probe = self.function(self.checks, check.gradient, "gradient probe")(*copy.deepcopy(args))
+        if not isinstance(probe, (Probe, Descent)):
+            raise GraderError(
+                f"{self.assignment.id}: {check.gradient} must return a Probe or a Descent "
+                "(graders.judge.gradient)"
+            )
+        return probe
 
     def inputs(self, case: Case) -> tuple[Any, ...]:
         """The case's arguments, regenerated: the same seed always gives the same inputs."""
@@ -95,13 +152,24 @@ def run_checks(
     for check in assignment.checks:
         cases = [Case(name, None) for name in check.seed_cases]
         cases += [Case(check.inputs, secrets.randbits(31)) for _ in range(check.random_cases)]
-        if check.function not in defined:
-            done = [replace(c, verdict="missing", detail="is not defined") for c in cases]
+        absent = [name for name in check.needs if name not in defined]
+        if absent:
+            detail = (
+                "is not defined"
+                if absent == [check.function]
+                else (f"needs {absent[0]}, which the notebook does not define")
+            )
+            done = [replace(c, verdict="missing", detail=detail) for c in cases]
             runs.append(CheckRun(check.function, tuple(done)))
             continue
+        name = f"harness.{check.call}" if check.call else check.function
+        session.harness = trusted.harness_source
         done = []
         for case in cases:
-            done.append(_call(session, check.function, case, trusted.inputs(case)))
+            args = trusted.inputs(case)
+            done.append(_call(session, name, case, args))
+            if check.gradient and done[-1].verdict is None and case.seed is not None:
+                done[-1] = _own_gradient(session, check, done[-1], args, trusted, defined)
             if done[-1].verdict in ("missing", "timeout", "memory"):
                 # The same failure on every other input: save the time.
                 done += [
@@ -122,6 +190,46 @@ def _call(session: NotebookSession, function: str, case: Case, args: tuple[Any, 
         verdict = exc.verdict if exc.verdict in ("memory", "timeout") else "error"
         return replace(case, verdict=verdict, detail=exc.detail)
     return replace(case, got=result.value, mutated=result.mutated)
+
+
+def _own_gradient(
+    session: NotebookSession,
+    check: Check,
+    case: Case,
+    args: tuple[Any, ...],
+    trusted: Trusted,
+    defined: set[str],
+) -> Case:
+    """Differentiate the student's own forward along each gradient key their backward got
+    wrong: two calls per key, made only when a key is wrong, so a right answer costs nothing."""
+    probe = trusted.probe(check, args)
+    if not isinstance(probe, Probe) or probe.forward not in defined:
+        return case
+    tol = Tolerance(rtol=check.rtol, atol=check.atol)
+    accepted = [trusted.function(trusted.reference, a, "accepted variant") for a in check.accept]
+    expected = [_safe(fn, args) for fn in [trusted.caller(check), *accepted]]
+    got = case.got
+    wrong = [key for key in probe.wrt if not any(_key_matches(e, got, key, tol) for e in expected)]
+    failed = False
+
+    def forward(inputs: tuple[Any, ...]) -> Any:
+        nonlocal failed
+        if failed:
+            raise RuntimeError("the forward already failed")
+        try:
+            return session.call(probe.forward, *inputs).value
+        except (CallError, KernelDied):
+            failed = True  # one failure (a timeout) is enough: do not wait for the others
+            raise
+
+    own = tuple((key, gradient.numeric(forward, probe, key, case.seed or 0)) for key in wrong)
+    return replace(case, own_gradient=own)
+
+
+def _key_matches(expected: Any, got: Any, key: str, tol: Tolerance) -> bool:
+    if not isinstance(expected, dict) or not isinstance(got, dict) or key not in got:
+        return False
+    return key in expected and matches(expected[key], got[key], tol)
 
 
 def evaluate(
@@ -164,14 +272,21 @@ class _Outcome:
 
 def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResult]:
     tol = Tolerance(rtol=check.rtol, atol=check.atol)
-    reference = trusted.function(trusted.reference, check.reference, "reference function")
-    accepted = [trusted.function(trusted.reference, a, "accepted variant") for a in check.accept]
+    reference = trusted.caller(check)
+    accepted = [
+        trusted.caller(
+            check, check.function, trusted.function(trusted.reference, a, "accepted variant"), a
+        )
+        for a in check.accept
+    ]
     mutants = [
-        (m.description, trusted.mutants[m.id])
-        for m in trusted.assignment.mutants_of(check.function)
+        (m.description, trusted.caller(check, m.target, trusted.mutants[m.id], m.id))
+        for m in trusted.assignment.mutants
+        if m.target == check.function or (check.call and m.target in check.needs)
     ]
     names = [check.reference, *check.accept]
     worst: dict[str, _Outcome] = {}
+    gradient_notes: dict[str, str] = {}
     lenient: dict[str, _Outcome] = {}
     scored = [c for c in run.cases if c.generator not in check.lenient_cases]
     for case in run.cases:
@@ -190,13 +305,21 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
         produced = cache(lambda args=args: [(d, _safe(fn, args)) for d, fn in mutants])
         for output in check.outputs:
             outcome = _judge_output(check, output, case, candidates, names, produced, tol)
+            if outcome.fraction < 1.0 and check.gradient and case.seed is not None:
+                # Random cases only: a seed document's case may be inconsistent on purpose.
+                found = _gradient_feedback(check, output, case, args, candidates, trusted, tol)
+                if found:
+                    gradient_notes.setdefault(output.name, found)
             if output.name not in into or outcome.fraction < into[output.name].fraction:
                 into[output.name] = outcome
     results = []
     for output in check.outputs:
         outcome = worst[output.name]
+        note = gradient_notes.get(output.name, "")
+        if outcome.status == "failed" and note:
+            outcome = _Outcome(outcome.fraction, outcome.feedback + note, outcome.status)
         spared = lenient.get(output.name)
-        if spared is not None and spared.fraction < 1.0:
+        if spared is not None and spared.fraction < 1.0 and spared.feedback != outcome.feedback:
             feedback = f"{outcome.feedback} Not scored: {spared.feedback}".strip()
             outcome = _Outcome(outcome.fraction, feedback, outcome.status)
         results.append(
@@ -261,6 +384,79 @@ def _judge_output(
     if note:
         feedback += f" {note}"
     return _Outcome(fraction, feedback, "failed")
+
+
+def _gradient_feedback(
+    check: Check,
+    output: Output,
+    case: Case,
+    args: tuple[Any, ...],
+    candidates: list[Any],
+    trusted: Trusted,
+    tol: Tolerance,
+) -> str:
+    """What centred finite differences say about the first gradient key the student got
+    wrong: a right formula off by more than the tolerance, the gradient of their own (wrong)
+    forward, or the gradient of no forward at all."""
+    probe = trusted.probe(check, args)
+    if isinstance(probe, Descent):
+        if output.name != probe.output:
+            return ""
+        return _descent_feedback(check, output, probe, case.got, candidates[0])
+    reference = trusted.function(trusted.reference, probe.forward, "forward function")
+    wrong = [k for k in probe.wrt if not any(_key_matches(e, case.got, k, tol) for e in candidates)]
+    seed = case.seed or 0
+    for key in wrong:
+        mine = gradient.analytic(case.got, probe, key, seed)
+        if mine is None:
+            continue  # a missing key or a wrong shape: the comparison already says so
+        theirs = dict(case.own_gradient).get(key)
+        fd = gradient.numeric(lambda inputs: reference(*inputs), probe, key, seed)
+        forward = probe.forward
+        if gradient.agree(mine, fd):
+            return (
+                f" Centred finite differences of the reference {forward} agree with your "
+                f"{key}, so its formula is right; it is off by more than the tolerance."
+            )
+        if gradient.agree(mine, theirs):
+            return (
+                f" Your {key} is the exact gradient of your own {forward}, which differs from "
+                f"the reference: fix {forward} first, and {key} should follow."
+            )
+        fd_words = f"centred finite differences of the reference {forward}"
+        if theirs is not None:
+            fd_words = f"agrees neither with {fd_words} nor with those of your own {forward}"
+        else:
+            fd_words = f"disagrees with {fd_words}"
+        return (
+            f" Your {key} {fd_words}: it is not the gradient of the forward pass, so check "
+            "its formula."
+        )
+    return ""
+
+
+def _descent_feedback(
+    check: Check, output: Output, probe: Descent, got: Any, reference: Any
+) -> str:
+    """Compare where the student's update step and the reference's take the loss."""
+    mine = gradient.slope(probe.loss, probe.before, _part(check, output, got)[0])
+    theirs = gradient.slope(probe.loss, probe.before, _part(check, output, reference)[0])
+    if mine is None or theirs is None or theirs >= 0:
+        return ""
+    loss = "centred finite differences of a loss whose gradient is grads show it"
+    if mine >= 0:
+        return (
+            f" Along your step, {loss} rising by {mine:.3g}, where it falls by {-theirs:.3g} "
+            "along the reference's: your step goes uphill, so check the sign of the update."
+        )
+    ratio = mine / theirs
+    if 0.8 <= ratio <= 1.25:
+        return ""  # the right direction and size: the comparison's message says the rest
+    return (
+        f" Along your step, {loss} falling by {-mine:.3g}, against {-theirs:.3g} along the "
+        f"reference's: your step goes downhill but {ratio:.2g} times as far as Adam's; "
+        "check the bias corrections and the step size."
+    )
 
 
 def _part(check: Check, output: Output, value: Any) -> tuple[Any, str]:

@@ -12,6 +12,7 @@ buffers hold the arrays. Nothing here is trusted by the grader: a student who br
 only breaks their own results.
 """
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -92,7 +93,10 @@ def call(name, nonce):
         skeleton = _json_loads(bytes(z["skeleton"]).decode())
         buffers = [z[f"b{i}"].tobytes() for i in range(int(z["count"]))]
     args, kwargs = _decode(skeleton, buffers)
-    fn = _state["shell"].user_ns.get(name)
+    if name.startswith("harness."):
+        fn = _harness_function(name[len("harness.") :])
+    else:
+        fn = _state["shell"].user_ns.get(name)
     if fn is None:
         return _publish({"nonce": nonce, "status": "missing", "why": "is not defined"})
     if not callable(fn):
@@ -125,6 +129,37 @@ def call(name, nonce):
     mutated = [path for path, digest in before.items() if after.get(path) != digest]
     skeleton, buffers = _encode(out)
     _publish({"nonce": nonce, "status": "ok", "value": skeleton, "mutated": mutated}, buffers)
+
+
+class _Notebook:
+    """The notebook's namespace as a harness function sees it: ``nb.forward``, ``nb.Parameters``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return _state["shell"].user_ns[name]
+        except KeyError:
+            raise AttributeError(f"the notebook does not define {name}") from None
+
+
+def _harness_function(name):
+    """A function of the assignment's ``harness.py``, bound to the notebook's namespace.
+
+    The harness adapts a call the judge makes with plain data (a dict of weights) to what the
+    student's code takes (their own ``Parameters`` object); it is loaded on first use.
+    """
+    harness = _state.get("harness")
+    if harness is None:
+        path = os.path.join(IN_DIR, "harness.py")
+        harness = {"__name__": "_markwell_harness", "__file__": path}
+        with open(path, encoding="utf-8") as f:
+            exec(compile(f.read(), path, "exec"), harness)
+        _state["harness"] = harness
+    fn = harness.get(name)
+    if not callable(fn):
+        return None
+    return functools.partial(fn, _Notebook())
 
 
 def functions(nonce):

@@ -11,6 +11,8 @@ NumPy's global generator is never touched. A backward function's cache always co
 
 import numpy as np
 
+from graders.judge.gradient import Descent, Probe
+
 # -- random inputs --------------------------------------------------------------------------
 
 
@@ -303,3 +305,78 @@ def seed_gru_backward(ref):
     _, _, caches = ref.gru_forward(*_seed_gru_sequence(rs))
     da = rs.randn(5, 10, 4)
     return da, caches
+
+
+# -- gradient probes: the forward each backward differentiates ------------------------------
+#
+# The judge checks the student's gradients against centred finite differences of these
+# forwards (graders.judge.gradient), to tell a wrong formula from a backward that follows a
+# wrong forward of the student's own.
+
+_WEIGHTS = {
+    "rnn": ("Wax", "Waa", "ba"),
+    "gru": ("Wu", "Wr", "Wc", "bu", "br", "bc"),
+}
+
+
+def _wrt(first, state, kind):
+    """Gradient key -> input path: x (argument 0), the state (1), then the weights (2, name)."""
+    wrt = {first: (0,)}
+    for key in state:
+        wrt[key] = (1,)
+    for name in _WEIGHTS[kind]:
+        wrt["d" + name] = (2, name)
+    return wrt
+
+
+def rnn_cell_backward_probe(da_next, cache):
+    (_, a_prev, xt, parameters) = cache
+    return Probe(
+        forward="rnn_cell_forward",
+        inputs=(xt, a_prev, parameters),
+        loss=lambda out: np.sum(da_next * out[0]),
+        wrt=_wrt("dxt", ["da_prev"], "rnn"),
+    )
+
+
+def rnn_backward_probe(da, caches):
+    (cell_caches, x) = caches
+    (_, a0, _, parameters) = cell_caches[0]
+    return Probe(
+        forward="rnn_forward",
+        inputs=(x, a0, parameters),
+        loss=lambda out: np.sum(da * out[0]),
+        wrt=_wrt("dx", ["da0"], "rnn"),
+    )
+
+
+def gru_cell_backward_probe(da_next, cache):
+    (_, _, c_prev, _, _, _, xt, parameters) = cache
+    return Probe(
+        forward="gru_cell_forward",
+        inputs=(xt, c_prev, parameters),
+        loss=lambda out: np.sum(da_next * out[0]),
+        wrt=_wrt("dxt", ["da_prev", "dc_prev"], "gru"),
+    )
+
+
+def gru_backward_probe(da, caches):
+    (cell_caches, x) = caches
+    c0, parameters = cell_caches[0][2], cell_caches[0][7]
+    return Probe(
+        forward="gru_forward",
+        inputs=(x, c0, parameters),
+        loss=lambda out: np.sum(da * out[1]),
+        wrt=_wrt("dx", ["dc0"], "gru"),
+    )
+
+
+def update_parameters_with_adam_probe(parameters, grads, v, s, t, learning_rate):
+    """The bowl sum(0.5 * (W - W_star) ** 2) with W_star = W - dW has gradient dW at W: a loss
+    the given gradients come from, along which the update step must go downhill."""
+    star = {name: value - grads["d" + name] for name, value in parameters.items()}
+
+    def bowl(params):
+        return sum(0.5 * np.sum((params[name] - star[name]) ** 2) for name in star)
+
+    return Descent(loss=bowl, before=parameters, output="parameters")

@@ -261,7 +261,9 @@ PINNED = {
         "rnn_backward['dx'] differs from the reference at [0, 0, 0]: expected "
         "0.2733, got 0.07275 (90 of 120 values differ; shapes (3, 10, 4) and (3, 10, 4)) (on the "
         "assignment's own test case). This matches a known mistake: Each step backpropagates "
-        "da[:, :, t] alone, dropping da_prevt from the later step."
+        "da[:, :, t] alone, dropping da_prevt from the later step. Your dx agrees neither "
+        "with centred finite differences of the reference rnn_forward nor with those of your "
+        "own rnn_forward: it is not the gradient of the forward pass, so check its formula."
     ),
 }
 
@@ -278,3 +280,32 @@ def test_the_feedback_of_a_known_mistake_word_for_word(graded, mutant_id, test_n
         "rnn_backward": 0.0,
     }[test_name]
     assert test.score == pytest.approx(expected_score)
+
+
+HALF = (
+    "initialize_adam",
+    "update_parameters_with_adam",
+    "lstm_cell_forward",
+    "lstm_forward",
+    "rnn_backward",
+    "gru_cell_backward",
+    "gru_backward",
+)
+
+
+def test_a_notebook_with_half_the_functions_missing_loses_only_their_marks(pool):
+    nb = nbformat.read(RNN.solution, as_version=4)
+    nb.cells = [c for c in nb.cells if not any(f"def {name}(" in c.source for name in HALF)]
+    result = grade(RNN, nb, kernels=pool.acquire).result
+    assert result.status == "graded"
+    for test in result.tests:
+        function = test.name.split("/")[0]
+        if function in HALF:
+            assert (test.status, test.score) == ("missing", 0), test
+            assert test.feedback == (
+                f"{function} is not defined: define it with the signature of the starter notebook."
+            )
+        else:
+            assert (test.status, test.score) == ("passed", test.max_score), test
+    lost = sum(c.points for c in RNN.checks if c.function in HALF)
+    assert result.score == pytest.approx(100 - lost)

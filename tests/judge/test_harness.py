@@ -1,0 +1,135 @@
+"""Checks that go through ``harness.py``: the student's own class is built inside the sandbox
+from plain data, and mutants of a helper it uses are named through the reference's code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from graders import AssignmentError, grade, load_catalog, read_assignment
+from graders.assignments import Assignment
+from tests.make_notebook import notebook
+
+MANIFEST = """
+id = "layer"
+title = "A layer object"
+
+[limits]
+cell_seconds = 5
+call_seconds = 3
+
+[[checks]]
+function = "activate"
+inputs = "activate_inputs"
+points = 2
+
+[[checks]]
+function = "Layer"
+call = "layer_output"
+requires = ["Layer", "activate"]
+inputs = "layer_inputs"
+points = 4
+"""
+
+REFERENCE = """
+import numpy as np
+
+def activate(z):
+    return np.tanh(z)
+
+class Layer:
+    def __init__(self, weights):
+        self.W, self.b = weights["W"], weights["b"]
+
+    def forward(self, x):
+        return activate(self.W @ x + self.b)
+"""
+
+CHECKS = """
+def activate_inputs(rng, ref):
+    return (rng.normal(size=(3, 2)),)
+
+def layer_inputs(rng, ref):
+    weights = {"W": rng.normal(size=(2, 3)), "b": rng.normal(size=(2, 1))}
+    return weights, rng.normal(size=(3, 4))
+"""
+
+HARNESS = """
+def layer_output(nb, weights, x):
+    return nb.Layer(weights).forward(x)
+"""
+
+SOLUTION = """
+import numpy as np
+
+def activate(z):
+    return np.tanh(z)
+
+class Layer:
+    def __init__(self, weights):
+        self.W = weights["W"]
+        self.b = weights["b"]
+
+    def forward(self, x):
+        return activate(self.W @ x + self.b)
+"""
+
+
+@pytest.fixture(scope="module")
+def layer(tmp_path_factory) -> Assignment:
+    root = tmp_path_factory.mktemp("course")
+    folder = root / "layer"
+    (folder / "mutants").mkdir(parents=True)
+    (folder / "assignment.toml").write_text(MANIFEST)
+    (folder / "reference.py").write_text(REFERENCE)
+    (folder / "checks.py").write_text(CHECKS)
+    (folder / "harness.py").write_text(HARNESS)
+    (folder / "mutants" / "sigmoid-for-tanh.py").write_text(
+        '"""activate uses a sigmoid where tanh belongs."""\nimport numpy as np\n'
+        'TARGET = "activate"\n\n\ndef activate(z):\n    return 1 / (1 + np.exp(-z))\n'
+    )
+    nbformat.write(notebook(SOLUTION), folder / "solution.ipynb")
+    nbformat.write(notebook("class Layer:\n    pass"), folder / "starter.ipynb")
+    return load_catalog([root], builtin=False)["layer"]
+
+
+def by_name(result) -> dict[str, object]:
+    return {t.name: t for t in result.tests}
+
+
+def test_the_harness_builds_the_students_own_class_in_the_sandbox(layer):
+    result = grade(layer, layer.solution).result
+    assert (result.score, result.max_score) == (6, 6)
+
+
+def test_a_mistake_in_a_helper_is_named_where_the_class_uses_it(layer):
+    wrong = SOLUTION.replace("return np.tanh(z)", "return 1 / (1 + np.exp(-z))")
+    tests = by_name(grade(layer, notebook(wrong)).result)
+    for name in ("activate", "Layer"):
+        assert tests[name].status == "failed"
+        assert tests[name].feedback.endswith(
+            "This matches a known mistake: activate uses a sigmoid where tanh belongs."
+        )
+
+
+def test_a_check_whose_requirement_is_missing_is_missing_and_says_what(layer):
+    only_class = SOLUTION.replace("def activate(z):\n    return np.tanh(z)\n", "")
+    tests = by_name(grade(layer, notebook(only_class)).result)
+    assert tests["Layer"].status == "missing"
+    assert tests["Layer"].feedback.startswith(
+        "Layer needs activate, which the notebook does not define"
+    )
+
+
+def test_a_call_without_a_harness_file_names_the_missing_file(layer, tmp_path: Path):
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    for item in layer.folder.iterdir():
+        if item.is_file() and item.name != "harness.py":
+            (folder / item.name).write_bytes(item.read_bytes())
+    with pytest.raises(AssignmentError) as err:
+        read_assignment(folder)
+    assert "harness.py" in str(err.value)
+    assert "checks[1].call" in str(err.value)
