@@ -23,15 +23,20 @@ class TestResult:
     feedback: str
     """What the student reads: a sentence they can act on; when passed, empty or a note (which
     accepted reading the answer follows, an argument changed in place)."""
+    mistake: str = ""
+    """The id of the known mistake (mutant) the output matched, if one did."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "name": self.name,
             "score": round(self.score, 6),
             "max_score": self.max_score,
             "status": self.status,
             "feedback": self.feedback,
         }
+        if self.mistake:
+            doc["mistake"] = self.mistake
+        return doc
 
 
 @dataclass(frozen=True)

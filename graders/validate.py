@@ -63,7 +63,7 @@ def validate(
         elif not lost:
             ok, message = False, f"lost no marks on {mutant.target} ({result.score:g})"
         else:
-            ok = True
+            ok = named  # a mistake the feedback does not name is one the student cannot fix
             message = (
                 f"lost {sum(t.max_score - t.score for t in lost):g} points on "
                 f"{', '.join(t.name for t in lost)}"

@@ -68,8 +68,9 @@ class Check:
     requires: tuple[str, ...] = ()
     """What the notebook must define for the check to run (default: ``function``)."""
     gradient: str = ""
-    """Function of ``checks.py``, ``(args) -> graders.judge.gradient.Probe``: the forward whose
-    gradient this backward returns, checked by centred finite differences for feedback."""
+    """Function of ``checks.py`` called with the check's arguments, ``(*args) -> Probe`` (or
+    ``Descent``, ``graders.judge.gradient``): the forward whose gradient this backward returns,
+    checked by centred finite differences for feedback."""
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -176,7 +177,14 @@ class _Table:
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+        bool: "true or false",
+    }
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if float in kinds:  # an integer is a number too
         kinds = tuple(k for k in kinds if k is not int)
@@ -235,7 +243,8 @@ def read_assignment(folder: Path) -> Assignment:
             raise AssignmentError(
                 str(folder / HARNESS), "", f"missing, and checks[{i}].call names {check.call}"
             )
-    functions = {c.function for c in checks} | {n for c in checks for n in c.needs}
+    # A mutant of a helper is only ever run through a harness check that requires it.
+    functions = {c.function for c in checks} | {n for c in checks if c.call for n in c.needs}
     for mutant in assignment.mutants:
         if mutant.target not in functions:
             raise AssignmentError(
@@ -321,6 +330,8 @@ def _check(table: _Table) -> Check:
     lenient = table.names("lenient_cases")
     if set(lenient) - set(seed_cases):
         raise table.error("lenient_cases", "must be some of seed_cases")
+    if random_cases == 0 and not set(seed_cases) - set(lenient):
+        raise table.error("random_cases", "is 0 and no scored seed case is given: nothing to grade")
     call = table.get("call", str, "")
     if call and not IDENTIFIER.match(call):
         raise table.error("call", f"{call!r} is not a Python identifier")

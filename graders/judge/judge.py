@@ -24,8 +24,16 @@ from typing import Any
 import numpy as np
 
 from graders.assignments import Assignment, Check, load_module, load_mutant
-from graders.assignments.manifest import HARNESS, Output
-from graders.errors import CallError, GraderError, KernelDied
+from graders.assignments.manifest import HARNESS, Mutant, Output
+from graders.errors import (
+    CallError,
+    CallTimeout,
+    FunctionMissing,
+    GraderError,
+    KernelDied,
+    StudentException,
+    UnsupportedValue,
+)
 from graders.judge import gradient
 from graders.judge.compare import Part, Tolerance, compare, matches, score
 from graders.judge.gradient import Descent, Probe
@@ -124,7 +132,14 @@ class Trusted:
 
     def probe(self, check: Check, args: tuple[Any, ...]) -> Probe | Descent:
         """The check's gradient probe for these backward arguments."""
-        probe = self.function(self.checks, check.gradient, "gradient probe")(*copy.deepcopy(args))
+        fn = self.function(self.checks, check.gradient, "gradient probe")
+        try:
+            probe = fn(*copy.deepcopy(args))
+        except Exception as exc:  # the assignment's bug, never the student's
+            raise GraderError(
+                f"{self.assignment.id}: gradient probe {check.gradient} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
         if not isinstance(probe, (Probe, Descent)):
             raise GraderError(
                 f"{self.assignment.id}: {check.gradient} must return a Probe or a Descent "
@@ -135,10 +150,16 @@ class Trusted:
     def inputs(self, case: Case) -> tuple[Any, ...]:
         """The case's arguments, regenerated: the same seed always gives the same inputs."""
         gen = self.function(self.checks, case.generator, "input generator")
-        if case.seed is None:
-            args = gen(self.reference)
-        else:
-            args = gen(np.random.default_rng(case.seed), self.reference)
+        try:
+            if case.seed is None:
+                args = gen(self.reference)
+            else:
+                args = gen(np.random.default_rng(case.seed), self.reference)
+        except Exception as exc:  # the assignment's bug, never the student's
+            raise GraderError(
+                f"{self.assignment.id}: input generator {case.generator} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
         return tuple(args) if isinstance(args, (tuple, list)) else (args,)
 
 
@@ -182,13 +203,22 @@ def run_checks(
 
 
 def _call(session: NotebookSession, function: str, case: Case, args: tuple[Any, ...]) -> Case:
+    # ``detail`` reads after the function's name: "rnn_forward raised ValueError: ...".
     try:
         result = session.call(function, *args)
-    except CallError as exc:
+    except StudentException as exc:
+        return replace(case, verdict=exc.status, detail=f"raised {exc.detail}")
+    except UnsupportedValue as exc:
+        detail = f"returned a value that cannot be graded: {exc.detail}"
+        return replace(case, verdict=exc.status, detail=detail)
+    except (FunctionMissing, CallTimeout) as exc:
         return replace(case, verdict=exc.status, detail=exc.detail)
+    except CallError as exc:
+        return replace(case, verdict=exc.status, detail=f"could not be called: {exc.detail}")
     except KernelDied as exc:
-        verdict = exc.verdict if exc.verdict in ("memory", "timeout") else "error"
-        return replace(case, verdict=verdict, detail=exc.detail)
+        if exc.verdict in ("memory", "timeout"):
+            return replace(case, verdict=exc.verdict, detail=exc.detail)
+        return replace(case, verdict="error", detail=f"crashed its kernel: {exc.detail}")
     return replace(case, got=result.value, mutated=result.mutated)
 
 
@@ -268,6 +298,7 @@ class _Outcome:
     fraction: float
     feedback: str
     status: TestStatus
+    mistake: str = ""
 
 
 def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResult]:
@@ -280,7 +311,7 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
         for a in check.accept
     ]
     mutants = [
-        (m.description, trusted.caller(check, m.target, trusted.mutants[m.id], m.id))
+        (m, trusted.caller(check, m.target, trusted.mutants[m.id], m.id))
         for m in trusted.assignment.mutants
         if m.target == check.function or (check.call and m.target in check.needs)
     ]
@@ -295,14 +326,16 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
         if case.verdict is not None:
             outcome = _Outcome(0.0, _call_feedback(check.function, case), _status(case.verdict))
             for output in check.outputs:
-                into.setdefault(output.name, outcome)
+                # The worst case counts: a failed call replaces any better earlier outcome.
+                if output.name not in into or into[output.name].fraction > 0.0:
+                    into[output.name] = outcome
             continue
         args = trusted.inputs(case)
         candidates = [_safe(fn, args) for fn in [reference, *accepted]]
         if candidates[0] is _FAILED:
             raise GraderError(f"{check.reference} failed on {case.label}")
         # What each mutant makes of these inputs: computed once, and only if an output fails.
-        produced = cache(lambda args=args: [(d, _safe(fn, args)) for d, fn in mutants])
+        produced = cache(lambda args=args: [(m, _safe(fn, args)) for m, fn in mutants])
         for output in check.outputs:
             outcome = _judge_output(check, output, case, candidates, names, produced, tol)
             if outcome.fraction < 1.0 and check.gradient and case.seed is not None:
@@ -317,11 +350,11 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
         outcome = worst[output.name]
         note = gradient_notes.get(output.name, "")
         if outcome.status == "failed" and note:
-            outcome = _Outcome(outcome.fraction, outcome.feedback + note, outcome.status)
+            outcome = replace(outcome, feedback=outcome.feedback + note)
         spared = lenient.get(output.name)
         if spared is not None and spared.fraction < 1.0 and spared.feedback != outcome.feedback:
             feedback = f"{outcome.feedback} Not scored: {spared.feedback}".strip()
-            outcome = _Outcome(outcome.fraction, feedback, outcome.status)
+            outcome = replace(outcome, feedback=feedback)
         results.append(
             TestResult(
                 name=check.test_name(output),
@@ -329,6 +362,7 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
                 max_score=output.points,
                 status=outcome.status,
                 feedback=outcome.feedback,
+                mistake=outcome.mistake,
             )
         )
     return results
@@ -350,7 +384,7 @@ def _judge_output(
     case: Case,
     candidates: list[Any],
     names: list[str],
-    produced: Callable[[], list[tuple[str, Any]]],
+    produced: Callable[[], list[tuple[Mutant, Any]]],
     tol: Tolerance,
 ) -> _Outcome:
     got, shape_problem = _part(check, output, case.got)
@@ -379,11 +413,11 @@ def _judge_output(
         message = f"{check.function}: {message}"
     feedback = f"{message} (on {case.label})."
     mistake = _named_mistake(check, output, got, produced(), tol)
-    if mistake:
-        feedback += f" This matches a known mistake: {mistake}"
+    if mistake is not None:
+        feedback += f" This matches a known mistake: {mistake.description}"
     if note:
         feedback += f" {note}"
-    return _Outcome(fraction, feedback, "failed")
+    return _Outcome(fraction, feedback, "failed", mistake.id if mistake is not None else "")
 
 
 def _gradient_feedback(
@@ -454,8 +488,8 @@ def _descent_feedback(
         return ""  # the right direction and size: the comparison's message says the rest
     return (
         f" Along your step, {loss} falling by {-mine:.3g}, against {-theirs:.3g} along the "
-        f"reference's: your step goes downhill but {ratio:.2g} times as far as Adam's; "
-        "check the bias corrections and the step size."
+        f"reference's: your step goes downhill but {ratio:.2g} times as far as the "
+        "reference's; check the step size and any bias correction."
     )
 
 
@@ -466,7 +500,7 @@ def _part(check: Check, output: Output, value: Any) -> tuple[Any, str]:
     names = [o.name for o in check.outputs]
     if not isinstance(value, (tuple, list)) or len(value) != len(names):
         what = (
-            f"a {type(value).__name__} of {len(value)} values"
+            f"a {type(value).__name__} of {len(value)} value{'' if len(value) == 1 else 's'}"
             if isinstance(value, (tuple, list))
             else f"a {type(value).__name__}"
         )
@@ -481,16 +515,16 @@ def _named_mistake(
     check: Check,
     output: Output,
     got: Any,
-    produced: list[tuple[str, Any]],
+    produced: list[tuple[Mutant, Any]],
     tol: Tolerance,
-) -> str:
-    for description, value in produced:
+) -> Mutant | None:
+    for mutant, value in produced:
         if value is _FAILED:
             continue
         part, problem = _part(check, output, value)
         if not problem and matches(part, got, tol):
-            return description
-    return ""
+            return mutant
+    return None
 
 
 def _mutation_note(function: str, case: Case) -> str:
@@ -514,4 +548,4 @@ def _call_feedback(function: str, case: Case) -> str:
         return f"{function} {case.detail} (on {case.label})."
     if case.verdict == "memory":
         return f"{function} ran out of memory (on {case.label}): {case.detail}."
-    return f"{function} raised {case.detail} (on {case.label})."
+    return f"{function} {case.detail} (on {case.label})."

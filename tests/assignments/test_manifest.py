@@ -96,6 +96,8 @@ def test_a_valid_folder_reads_into_checks_outputs_points_and_mutants(tmp_path):
         (('inputs = "half_inputs"', ""), "checks[1].inputs", "is required"),
         (("rtol = 1e-9", "rtol = nan"), "checks[0].rtol", "finite"),
         (("rtol = 1e-9", "tolerance = 1e-9"), "checks[0].tolerance", "unknown field"),
+        (("rtol = 1e-9", "random_cases = 0"), "checks[0].random_cases", "nothing to grade"),
+        (("rtol = 1e-9", "in_place = 1"), "checks[0].in_place", "true or false"),
     ],
 )
 def test_a_malformed_manifest_names_the_file_and_the_field(tmp_path, change, field, problem):

@@ -143,6 +143,19 @@ def test_missing_raising_and_slow_functions_get_their_own_verdicts(affine):
     assert tests["affine_forward/out"].status == "passed"
 
 
+def test_a_function_that_only_works_on_the_seed_case_loses_its_marks(affine):
+    # Right on the seed document's inputs, raising on any other: the worst case counts.
+    only_seed = SOLUTION.replace(
+        "    return W @ x + b, (x, W, b)",
+        "    if not np.isclose(x[0, 0], 1.6243453636632417):  # np.random.seed(1)'s first draw\n"
+        "        raise ValueError('not the example')\n"
+        "    return W @ x + b, (x, W, b)",
+    )
+    tests = by_name(grade(affine, notebook(only_seed)).result)
+    assert (tests["affine_forward/out"].status, tests["affine_forward/out"].score) == ("error", 0)
+    assert "raised ValueError: not the example" in tests["affine_forward/out"].feedback
+
+
 def test_tampering_inside_the_sandbox_changes_nothing(affine):
     tamper = (
         SOLUTION.replace("W @ x + b,", "W @ x + b + 0.5,")
