@@ -12,6 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from app.cli_service import add_commands
 from app.settings import Settings, get_settings
 from graders import (
     Assignment,
@@ -279,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cmd.set_defaults(func=_validate)
     doctor = sub.add_parser("doctor", help="check that this machine can grade safely")
     doctor.set_defaults(func=_doctor)
+    add_commands(sub)
     return parser
 
 

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     output_bytes_per_cell: int = Field(1024**2, gt=0)
     output_bytes_per_notebook: int = Field(8 * 1024**2, gt=0)
     notebook_bytes: int = Field(20_000_000, gt=0)
+    message_bytes: int = Field(64 * 1024**2, gt=0)
+    result_bytes: int = Field(32 * 1024**2, gt=0)
+    stored_output_bytes: int = Field(4 * 1024**2, ge=0)
+    interrupt_grace_seconds: float = Field(3.0, gt=0)
 
     runtime_dir: Path = Path(tempfile.gettempdir()) / "markwell-runtime"
     sandbox_first_uid: int = Field(62000, ge=1000)
@@ -43,6 +47,29 @@ class Settings(BaseSettings):
     """``fork``: kernels forked from a pre-imported fork server (fast); ``bwrap``: a fresh
     bubblewrap and interpreter per kernel. Both give the same sandbox."""
 
+    # -- the service --------------------------------------------------------------------
+    data_dir: Path = Path("var")
+    """Where ``markwell serve`` keeps its SQLite database (and nothing else of value)."""
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite in ``data_dir``. PostgreSQL:
+    ``postgresql+psycopg://user@host:5432/markwell``."""
+    queue: Literal["embedded", "celery"] = "embedded"
+    """``embedded``: grading processes inside ``markwell serve``; ``celery``: ``markwell
+    worker`` processes on any machine, fed through Redis."""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    workers: int = Field(0, ge=0)
+    """Grading processes of the embedded pool or of one ``markwell worker``; 0: one per core."""
+    grace_seconds: float = Field(150.0, ge=0)
+    """On SIGTERM, how long running gradings may take to finish before the process exits."""
+    stale_seconds: float = Field(60.0, gt=0)
+    """A running grading whose worker has not reported for this long is queued again."""
+    max_grading_attempts: int = Field(3, ge=1)
+    """Times a submission is taken up again after its worker died before it is an error."""
+    uploads_per_minute: int = Field(10, ge=1)
+    """Uploads one student may make per minute (per course); past it, 429."""
+    duplicate_seconds: float = Field(60.0, ge=0)
+    """The same bytes uploaded again by the same student this soon give the first submission."""
+
     def limits(self) -> Limits:
         """The sandbox limits these settings describe."""
         return Limits(
@@ -56,7 +83,21 @@ class Settings(BaseSettings):
             output_bytes_per_cell=self.output_bytes_per_cell,
             output_bytes_per_notebook=self.output_bytes_per_notebook,
             notebook_bytes=self.notebook_bytes,
+            message_bytes=self.message_bytes,
+            result_bytes=self.result_bytes,
+            stored_output_bytes=self.stored_output_bytes,
+            interrupt_grace_seconds=self.interrupt_grace_seconds,
         )
+
+    def database(self) -> str:
+        """The database URL, SQLite in ``data_dir`` unless ``MARKWELL_DATABASE_URL`` says."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'markwell.db').resolve()}"
+
+    def worker_count(self) -> int:
+        """Grading processes to run: ``workers``, or one per core."""
+        return self.workers or max(1, len(os.sched_getaffinity(0)))
 
     def catalog(self) -> Catalog:
         """The built-in assignments and those on ``MARKWELL_ASSIGNMENTS_PATH``."""

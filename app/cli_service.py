@@ -1,0 +1,98 @@
+"""The service's commands: ``serve``, ``db``, ``users``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from app import migrate
+from app.db import Database
+from app.services import people
+from app.settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    # uvicorn turns SIGTERM and SIGINT into a graceful shutdown, which runs the lifespan's
+    # exit: the queue stops taking work and running gradings get their grace period.
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        timeout_graceful_shutdown=int(settings.grace_seconds) + 5,
+    )
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    url = get_settings().database()
+    if args.action == "upgrade":
+        migrate.upgrade(url, args.revision or "head")
+    else:
+        migrate.downgrade(url, args.revision or "-1")
+    db = Database(url)
+    try:
+        print(f"markwell db: at revision {migrate.current(db.engine) or 'base (empty)'}")
+    finally:
+        db.dispose()
+    return 0
+
+
+def _open() -> tuple[Database, object]:
+    settings = get_settings()
+    migrate.upgrade(settings.database())
+    return Database(settings.database()), settings.catalog()
+
+
+def _users(args: argparse.Namespace) -> int:
+    db, catalog = _open()
+    try:
+        if args.action == "add":
+            added = people.add_user(db, catalog, args.name, args.role, args.course)  # type: ignore[arg-type]
+            print(f"{added.role} {added.name} in {added.course}; token (shown once): {added.token}")
+        elif args.action == "import":
+            text = Path(args.roster).read_text(encoding="utf-8")
+            for added in people.import_roster(db, catalog, text):  # type: ignore[arg-type]
+                print(f"{added.name},{added.role},{added.course},{added.token}")
+        else:
+            count = people.revoke(db, args.name)
+            print(f"markwell users: revoked {count} token(s) of {args.name}")
+    except (ValueError, LookupError, OSError) as exc:
+        print(f"markwell users: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``serve``, ``db`` and ``users`` to the ``markwell`` parser."""
+    serve = sub.add_parser("serve", help="run the web service with its embedded workers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=_serve)
+
+    db = sub.add_parser("db", help="migrate the database (MARKWELL_DATABASE_URL)")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
+    db.add_argument("revision", nargs="?", help="default: head (upgrade), -1 (downgrade)")
+    db.set_defaults(func=_db)
+
+    users = sub.add_parser("users", help="add, import or revoke users")
+    actions = users.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="enrol a user and print a new token")
+    add.add_argument("--role", choices=["instructor", "student"], required=True)
+    add.add_argument("--course", required=True)
+    add.add_argument("name")
+    roster = actions.add_parser("import", help="add every row of a CSV: name, role, course")
+    roster.add_argument("roster")
+    revoke = actions.add_parser("revoke", help="revoke every token of a user")
+    revoke.add_argument("name")
+    users.set_defaults(func=_users)

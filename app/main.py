@@ -1,0 +1,76 @@
+"""``create_app()``: the web service, its routers, error handlers and lifespan; no logic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import errors, migrate
+from app.db import Database
+from app.metrics import Metrics
+from app.queue import Queue
+from app.routers import health, submissions
+from app.settings import Settings, get_settings
+from graders.sandbox import sandbox, seccomp
+
+log = logging.getLogger(__name__)
+
+
+def sandbox_status() -> str:
+    """``ok`` when this machine can start sandboxes (``markwell doctor`` says more)."""
+    problem = sandbox.check_bwrap()
+    if problem:
+        return problem[0]
+    try:
+        seccomp.filter_bytes()
+    except Exception as exc:
+        return f"seccomp filter: {exc}"
+    return "ok"
+
+
+def make_queue(settings: Settings) -> Queue:
+    """The queue ``MARKWELL_QUEUE`` names."""
+    if settings.queue == "celery":
+        from app.queue.celery_queue import CeleryQueue
+
+        return CeleryQueue(settings)
+    from app.queue.embedded import EmbeddedWorkers
+
+    return EmbeddedWorkers(settings)
+
+
+def create_app(settings: Settings | None = None, queue: Queue | None = None) -> FastAPI:
+    """The service. ``queue`` defaults to the one the settings name; the schema is brought
+    up to date when the app starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate.upgrade(settings.database())
+        db = Database(settings.database())
+        app.state.db = db
+        app.state.settings = settings
+        app.state.metrics = Metrics(db)
+        app.state.sandbox_status = sandbox_status()
+        app.state.queue = queue or make_queue(settings)
+        app.state.queue.start()
+        try:
+            yield
+        finally:
+            log.info("stopping: running gradings get %gs to finish", settings.grace_seconds)
+            app.state.queue.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Markwell",
+        summary="Auto-grading for coursework notebooks and quizzes",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(submissions.router)
+    return app
