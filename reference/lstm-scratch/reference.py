@@ -7,8 +7,10 @@ weights ``W_f, W_i, W_C, W_o`` of shape ``(Hidden_Layer_size, z_size)`` and the 
 Adagrad training loop whose loss is smoothed as ``0.999 * smooth + 0.001 * loss``.
 
 Names follow the notebook (``W_f``, ``C_bar``, ``p.W_f.v``), so a student's code and this file
-read alike. Sizes are arguments here rather than notebook globals. ``quiz_values()`` computes
-every number the seed's quiz asks for; nothing in it is typed by hand.
+read alike. Sizes are arguments here; the module also has the notebook's size globals
+(``Hidden_Layer_size``, ``X_size``, ``z_size``, at the quiz's sizes), which ``Parameters()``
+uses when called without sizes, as the notebook's does. ``quiz_values()`` computes every
+number the seed's quiz asks for; nothing in it is typed by hand.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ QUIZ_X_SIZE = 75
 10,223-character article) had 75 distinct characters."""
 QUIZ_SIZES = {"size_a": "Hidden_Layer_size", "size_b": "z_size", "size_c": "X_size"}
 """Quiz question 5: which notebook variables the Parameters class's sizes are."""
+
+Hidden_Layer_size = QUIZ_HIDDEN
+"""The notebook's size variables, at the quiz's sizes: ``Parameters()`` without arguments uses
+them, as the notebook's ``Parameters()`` uses its globals (``harness.py`` relies on it)."""
+X_size = QUIZ_X_SIZE
+z_size = Hidden_Layer_size + X_size
 
 TEXT_PATH = Path(__file__).resolve().parent / "data" / "declaration_gettysburg_inaugural.txt"
 """The shipped training text (public domain: see README.md)."""
@@ -111,6 +119,11 @@ def _normal(rng):
     return rng.standard_normal
 
 
+def _notebook_sizes():
+    """``z_size, Hidden_Layer_size, X_size`` as the module's globals hold them."""
+    return z_size, Hidden_Layer_size, X_size
+
+
 class Parameters:
     """All weights of the LSTM, as in the notebook.
 
@@ -118,10 +131,18 @@ class Parameters:
     concatenation ``z = [h_prev; x]`` (``z_size`` rows) to ``Hidden_Layer_size`` rows, and the
     output layer maps ``h`` to ``X_size`` logits. Gate weights of the sigmoid gates start at
     ``N(0, 1) * weight_sd + 0.5``, those of ``C_bar`` and ``v`` at ``N(0, 1) * weight_sd``; biases
-    start at zero.
+    start at zero. Sizes left out come from the module's ``z_size``, ``Hidden_Layer_size`` and
+    ``X_size``, so ``Parameters()`` builds what the notebook's ``Parameters()`` builds.
     """
 
-    def __init__(self, z_size, Hidden_Layer_size, X_size, rng=None, weight_sd=WEIGHT_SD):
+    def __init__(
+        self, z_size=None, Hidden_Layer_size=None, X_size=None, rng=None, weight_sd=WEIGHT_SD
+    ):
+        # Without sizes, the module's notebook-like globals, as the notebook's Parameters().
+        notebook = _notebook_sizes()
+        z_size = notebook[0] if z_size is None else z_size
+        Hidden_Layer_size = notebook[1] if Hidden_Layer_size is None else Hidden_Layer_size
+        X_size = notebook[2] if X_size is None else X_size
         if z_size != Hidden_Layer_size + X_size:
             raise ValueError(
                 f"z_size must be Hidden_Layer_size + X_size = {Hidden_Layer_size + X_size}, "

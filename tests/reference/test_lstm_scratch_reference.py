@@ -23,6 +23,7 @@ FORWARD_MUTANTS = [
     "forward-ot-where-ft-belongs",
 ]
 DERIVATIVE_MUTANTS = ["dsigmoid-of-raw-input", "dtanh-of-raw-input"]
+ACTIVATION_MUTANTS = ["sigmoid-sign-flip"]
 REFERENCE_LOSS = 92.0427
 """Final smoothed loss of the graded run (TRAINING_RUN), measured; README.md quotes it."""
 
@@ -116,6 +117,16 @@ def test_parameters_have_the_seeds_shapes() -> None:
         assert not param.d.any() and not param.m.any()
         if param.name.startswith("b_"):
             assert not param.v.any()
+
+
+def test_parameters_without_sizes_use_the_notebook_like_globals() -> None:
+    # As the notebook's Parameters() reads its globals: the quiz's sizes here.
+    assert (ref.Hidden_Layer_size, ref.X_size, ref.z_size) == (10, 75, 85)
+    p = ref.Parameters(rng=3)
+    assert p.W_f.v.shape == (ref.Hidden_Layer_size, ref.z_size)
+    assert p.W_v.v.shape == (ref.X_size, ref.Hidden_Layer_size)
+    np.testing.assert_array_equal(p.W_f.v, ref.Parameters(85, 10, 75, rng=3).W_f.v)
+    assert ref.Parameters(12, 4, 8).W_f.v.shape == (4, 12)  # given sizes win
 
 
 def test_parameters_reject_a_wrong_z_size() -> None:
@@ -225,7 +236,9 @@ def test_forward_backward_clips_gradients_to_one() -> None:
 
 
 def test_every_mutant_file_has_the_format_the_catalog_reads() -> None:
-    assert {m.stem for m in MUTANTS} >= set(FORWARD_MUTANTS + DERIVATIVE_MUTANTS)
+    assert {m.stem for m in MUTANTS} == set(
+        FORWARD_MUTANTS + DERIVATIVE_MUTANTS + ACTIVATION_MUTANTS
+    )
     for path in MUTANTS:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         doc = ast.get_docstring(tree)
@@ -294,7 +307,7 @@ def test_training_starts_at_a_uniform_guess_and_goes_down() -> None:
     assert history[-1] < history[0]
 
 
-@pytest.mark.parametrize("mutant_id", FORWARD_MUTANTS + DERIVATIVE_MUTANTS)
+@pytest.mark.parametrize("mutant_id", FORWARD_MUTANTS + DERIVATIVE_MUTANTS + ACTIVATION_MUTANTS)
 def test_mutants_train_to_a_loss_outside_the_range(
     mutant_id: str, accepted: tuple[float, float]
 ) -> None:

@@ -117,7 +117,7 @@ def test_gru_backward_with_steps_from_x_keeps_the_random_case_marks():
             "seed_gru_backward",
             None,
             verdict="error",
-            detail="IndexError: index 4 is out of bounds for axis 2 with size 4",
+            detail="raised IndexError: index 4 is out of bounds for axis 2 with size 4",
         )
     ]
     for seed in (1, 2):
