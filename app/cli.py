@@ -13,6 +13,7 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from app.cli_service import add_commands
+from app.cli_submit import add_command as add_submit
 from app.settings import Settings, get_settings
 from graders import (
     Assignment,
@@ -281,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check that this machine can grade safely")
     doctor.set_defaults(func=_doctor)
     add_commands(sub)
+    add_submit(sub)
     return parser
 
 

@@ -1,0 +1,174 @@
+"""``markwell submit``: a student uploads a notebook, waits for the grade and reads it.
+
+The token comes from ``MARKWELL_TOKEN`` or the config file (``~/.config/markwell/config.toml``,
+or ``MARKWELL_CONFIG``), which may also hold ``server`` and ``course``::
+
+    server = "https://markwell.example.edu"
+    course = "seq-models-2026"
+    token = "mw_..."
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from graders import Result, TestResult
+
+DONE = ("graded", "rejected", "error")
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("MARKWELL_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "markwell" / "config.toml"
+
+
+def read_config() -> dict[str, Any]:
+    path = config_path()
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"markwell submit: {path} is not valid TOML: {exc}") from None
+
+
+def _problem(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return f"{response.status_code} {body.get('title', '')}: {body.get('detail', '')}"
+    except ValueError:
+        return f"{response.status_code} {response.text[:200]}"
+
+
+def result_from_json(doc: dict[str, Any]) -> Result:
+    """The result JSON of the API as a :class:`graders.Result`, to print like ``grade``."""
+    tests = tuple(
+        TestResult(
+            name=t["name"],
+            score=float(t["score"]),
+            max_score=float(t["max_score"]),
+            status=t["status"],
+            feedback=t.get("feedback", ""),
+            mistake=t.get("mistake", ""),
+        )
+        for t in doc.get("tests", [])
+    )
+    return Result(
+        assignment=doc["assignment"],
+        status=doc["status"],
+        score=float(doc["score"]),
+        max_score=float(doc["max_score"]),
+        tests=tests,
+        reason=doc.get("reason", ""),
+    )
+
+
+def _wait(client: httpx.Client, location: str, timeout: float, quiet: bool) -> dict[str, Any]:
+    """Poll the submission until it is graded, rejected or in error, showing where it is."""
+    spinner = itertools.cycle("|/-\\")
+    started = time.monotonic()
+    delay = 0.25
+    tty = sys.stderr.isatty() and not quiet
+    last = ""
+    while True:
+        response = client.get(location)
+        if response.status_code != 200:
+            raise SystemExit(f"markwell submit: {_problem(response)}")
+        body = response.json()
+        state = body["status"]
+        if state in DONE:
+            if tty:
+                print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+            return body
+        waited = time.monotonic() - started
+        if waited > timeout:
+            raise SystemExit(
+                f"markwell submit: still {state} after {timeout:g} s; your submission is "
+                f"stored ({body['id']}): run again later with --id {body['id']}"
+            )
+        if tty:
+            print(f"\r{next(spinner)} {state} ({waited:.0f} s)", end="", file=sys.stderr)
+        elif state != last and not quiet:
+            print(f"markwell submit: {state}", file=sys.stderr)
+        last = state
+        time.sleep(delay)
+        delay = min(2.0, delay * 1.5)
+
+
+def submit(args: argparse.Namespace) -> int:
+    from app.cli import print_result
+
+    config = read_config()
+    server = args.server or os.environ.get("MARKWELL_SERVER") or config.get("server")
+    course = args.course or config.get("course")
+    token = os.environ.get("MARKWELL_TOKEN") or config.get("token")
+    missing = [
+        what
+        for what, value in (("--server", server), ("--course", course), ("a token", token))
+        if not value
+    ]
+    if missing:
+        print(
+            f"markwell submit: give {', '.join(missing)} (MARKWELL_TOKEN, or {config_path()})",
+            file=sys.stderr,
+        )
+        return 2
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=str(server), headers=headers, timeout=60.0) as client:
+        if args.id:
+            location = f"/api/v1/submissions/{args.id}"
+        else:
+            path = Path(args.file)
+            if not path.is_file():
+                print(f"markwell submit: no such file: {args.file}", file=sys.stderr)
+                return 2
+            with path.open("rb") as f:
+                response = client.post(
+                    f"/api/v1/courses/{course}/assignments/{args.assignment}/submissions",
+                    files={"file": (path.name, f, "application/x-ipynb+json")},
+                )
+            if response.status_code != 202:
+                print(f"markwell submit: {_problem(response)}", file=sys.stderr)
+                return 2
+            location = response.headers["location"]
+            if not args.json:
+                print(f"markwell submit: stored as {response.json()['id']}", file=sys.stderr)
+        if args.no_wait:
+            return 0
+        body = _wait(client, location, args.timeout, args.json)
+    result = body.get("result")
+    if args.json:
+        print(json.dumps(body, indent=2))
+    elif result is None or body["status"] != "graded":
+        reason = (result or {}).get("reason", "")
+        print(f"markwell submit: {body['status']}: {reason}", file=sys.stderr)
+    else:
+        print_result(result_from_json(result))
+    return {"graded": 0, "rejected": 2}.get(body["status"], 1)
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``submit`` to the ``markwell`` parser."""
+    cmd = sub.add_parser("submit", help="upload a notebook to a Markwell server and get the grade")
+    cmd.add_argument("assignment")
+    cmd.add_argument("file", nargs="?", default="")
+    cmd.add_argument("--server", help="the server's URL (or MARKWELL_SERVER, or the config)")
+    cmd.add_argument("--course", help="the course (or the config file's course)")
+    cmd.add_argument("--json", action="store_true", help="print the submission as JSON")
+    cmd.add_argument("--no-wait", action="store_true", help="upload and return at once")
+    cmd.add_argument("--timeout", type=float, default=600.0, help="seconds to wait (600)")
+    cmd.add_argument("--id", help="wait for an earlier submission instead of uploading")
+    cmd.set_defaults(func=submit)
