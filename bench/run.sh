@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runtime benchmark: Markwell against plain nbclient and nbgrader (see bench/README.md).
-#   bash bench/run.sh            full run (about 10 minutes on 2 cores)
-#   bash bench/run.sh --quick    smoke run (3 rounds, batches of 10)
+# Benchmarks: Markwell against plain nbclient and nbgrader (see bench/README.md).
+#   bash bench/run.sh                    runtime benchmark, full run (about 10 minutes on 2 cores)
+#   bash bench/run.sh --quick            runtime benchmark, smoke run (3 rounds, batches of 10)
+#   bash bench/run.sh grading            grading benchmark on rnn-numpy, full run
+#   bash bench/run.sh grading --quick    grading benchmark, smoke run (2 rounds, a batch of 10)
+# Further arguments go to the benchmark script (bench_runtime.py or bench_grading.py).
 # Needs root (Markwell's sandbox) and Markwell's venv (scripts/setup). nbgrader gets a venv of
 # its own under bench/.work/, made here on first use, so it never touches .venv.
 set -euo pipefail
@@ -14,4 +17,9 @@ if [ ! -x "$venv/bin/nbgrader" ]; then
     "$venv/bin/pip" install -q --upgrade pip
     "$venv/bin/pip" install -q nbgrader numpy
 fi
-exec .venv/bin/python bench/bench_runtime.py --nbgrader-venv "$venv" "$@"
+script=bench/bench_runtime.py
+if [ "${1:-}" = grading ]; then
+    script=bench/bench_grading.py
+    shift
+fi
+exec .venv/bin/python "$script" --nbgrader-venv "$venv" "$@"
