@@ -16,7 +16,7 @@ import json
 import math
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ from graders.errors import (
     CallError,
     CallTimeout,
     FunctionMissing,
+    GraderError,
     KernelDied,
     StudentException,
     UnsupportedValue,
@@ -99,6 +100,21 @@ class NotebookSession:
         ``CallTimeout``, ``UnsupportedValue``) or :class:`KernelDied`.
         """
         return self._loop.run_until_complete(self._call("call", name, (args, kwargs)))
+
+    def call_many(
+        self, name: str, calls: Sequence[tuple[Any, ...]]
+    ) -> list[CallResult | GraderError | None]:
+        """Call ``name`` once per argument tuple, in one round trip to the kernel.
+
+        Entry ``i`` is the :class:`CallResult` of ``calls[i]``, the error that call gave
+        (``StudentException``, ``CallTimeout``, ``KernelDied``...), or ``None`` when the
+        batch stopped before reaching it (an earlier call crashed the kernel or timed out):
+        call that one alone with :meth:`call`. Each call gets ``call_seconds`` of its own.
+        Printed output is not kept per call (``stdout`` is empty).
+        """
+        if not calls:
+            return []
+        return self._loop.run_until_complete(self._call_many(name, list(calls)))
 
     def functions(self) -> list[str]:
         """Names of the functions and classes the notebook defines."""
@@ -369,13 +385,62 @@ class NotebookSession:
             raise CallTimeout(label, detail)
         return collector.result(label, time.monotonic() - started)
 
+    async def _call_many(
+        self, name: str, calls: list[tuple[Any, ...]]
+    ) -> list[CallResult | GraderError | None]:
+        await self._ensure_kernel()
+        assert self._kc is not None and self._kernel is not None
+        kc, kernel = self._kc, self._kernel
+        nonce = secrets.token_hex(8)
+        args_file = kernel.sandbox.in_dir / f"call-{nonce}.npz"
+        if name.startswith("harness."):
+            self._place_harness(kernel)
+        _write_args(args_file, [(tuple(args), {}) for args in calls])
+        code = f'__import__("_markwell_call").call_many({name!r}, {nonce!r})'
+        oom_before = kernel.sandbox.oom_kills()
+        msg_id = kc.execute(code, silent=False, store_history=False, stop_on_error=False)
+        collector = _CallCollector(msg_id, nonce, self.limits, count=len(calls))
+        try:
+            done = await self._collect(
+                collector, self.limits.call_seconds, per_result=True, calls=len(calls)
+            )
+        finally:
+            args_file.unlink(missing_ok=True)
+        out: list[CallResult | GraderError | None] = []
+        for index in range(len(calls)):
+            out.append(collector.indexed(index, name))
+        if done:
+            return out
+        first = next((i for i, r in enumerate(out) if r is None), None)
+        if not kernel.alive():
+            info = kernel.sandbox.exit_info(oom_before)
+            kernel.close()
+            if first is not None:
+                out[first] = KernelDied(info.verdict, f"{name}: {info.detail}")
+            return out
+        stopped = await self._stop(msg_id)
+        detail = f"did not return within {self.limits.call_seconds:g} s"
+        if not stopped:
+            detail += "; it ignored the interrupt, so its kernel was restarted"
+        if first is not None:
+            out[first] = CallTimeout(name, detail)
+        return out
+
     def _place_harness(self, kernel: SandboxedKernel) -> None:
         path = kernel.sandbox.in_dir / "harness.py"
         if not path.exists():  # a restarted kernel has a new input directory
             path.write_text(self.harness, encoding="utf-8")
             path.chmod(0o644)
 
-    async def _collect(self, collector: _CallCollector, timeout: float) -> bool:
+    async def _collect(
+        self,
+        collector: _CallCollector,
+        timeout: float,
+        per_result: bool = False,
+        calls: int = 1,
+    ) -> bool:
+        """Gather a call's messages until its reply; ``timeout`` bounds the whole call, or,
+        ``per_result``, the wait for each next result of a batch."""
         assert self._kc is not None
         kc = self._kc
 
@@ -390,10 +455,18 @@ class NotebookSession:
                 collector.feed(msg)
 
         async def shell() -> None:
-            collector.reply = await self._wait_reply(collector.msg_id, timeout)
+            collector.reply = await self._wait_reply(collector.msg_id, timeout * calls + 1)
 
         tasks = [asyncio.ensure_future(iopub()), asyncio.ensure_future(shell())]
-        _, pending = await asyncio.wait(tasks, timeout=timeout)
+        if per_result:
+            pending = set(tasks)
+            while pending:
+                left = collector.progress_at + timeout - time.monotonic()
+                if left <= 0:
+                    break
+                _, pending = await asyncio.wait(pending, timeout=min(left, 0.5))
+        else:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
         for task in pending:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -417,10 +490,14 @@ def _write_args(path: Path, payload: Any) -> None:
 class _CallCollector:
     """Gathers the iopub messages of one call: the result, and what was printed."""
 
-    def __init__(self, msg_id: str, nonce: str, limits: Limits) -> None:
+    def __init__(self, msg_id: str, nonce: str, limits: Limits, count: int = 0) -> None:
         self.msg_id = msg_id
         self.nonce = nonce
         self.limits = limits
+        self.count = count
+        """Results expected from a batch (``call_many``); 0 for a single call."""
+        self.results: dict[int, tuple[dict[str, Any], list[bytes]]] = {}
+        self.progress_at = time.monotonic()
         self.idle = False
         self.reply: dict[str, Any] | None = None
         self.payload: dict[str, Any] | None = None
@@ -449,6 +526,9 @@ class _CallCollector:
             payload = None
         if not isinstance(payload, dict) or payload.get("nonce") != self.nonce:
             return  # not ours: printed by the student, or a stale message
+        if self.count:
+            self._take_indexed(payload, text, buffers)
+            return
         if self.payload is not None:
             self.problem = "the call published more than one result"
             return
@@ -461,36 +541,71 @@ class _CallCollector:
             return
         self.payload, self.buffers = payload, data
 
+    def _take_indexed(self, payload: dict[str, Any], text: str, buffers: list[Any]) -> None:
+        index = payload.get("index")
+        if type(index) is not int or not -1 <= index < self.count or index in self.results:
+            return
+        data = [bytes(b) for b in buffers]
+        size = len(text) + sum(len(b) for b in data)
+        if size > self.limits.result_bytes:
+            why = f"the returned value is {size:,} bytes; the limit is {self.limits.result_bytes:,}"
+            payload = {"status": "too-large", "why": why}
+            data = []
+        self.results[index] = (payload, data)
+        self.progress_at = time.monotonic()
+
+    def indexed(self, index: int, label: str) -> CallResult | GraderError | None:
+        """The outcome of call ``index`` of a batch, ``None`` if it never came."""
+        found = self.results.get(-1) or self.results.get(index)
+        if found is None:
+            return None
+        payload, buffers = found
+        if payload.get("status") == "too-large":
+            return UnsupportedValue(label, str(payload.get("why")))
+        seconds = payload.get("seconds")
+        if isinstance(seconds, (int, float)) and seconds > self.limits.call_seconds:
+            return CallTimeout(label, f"did not return within {self.limits.call_seconds:g} s")
+        try:
+            return _call_result(payload, buffers, "", label, float(seconds or 0.0))
+        except CallError as exc:
+            return exc
+
     def result(self, label: str, seconds: float) -> CallResult:
-        stdout = self.stdout.getvalue()
         if self.payload is None:
             why = self.problem or "no result came back (was the call helper tampered with?)"
             if "limit is" in why:
                 raise UnsupportedValue(label, why)
             raise CallError(label, why)
-        status = self.payload.get("status")
-        if status == "missing":
-            raise FunctionMissing(label, str(self.payload.get("why", "is not defined"))[:200])
-        if status == "raised":
-            ename = str(self.payload.get("ename", "Exception"))[:200]
-            evalue = str(self.payload.get("evalue", ""))[:2000]
-            where = str(self.payload.get("where", ""))[:200]
-            raise StudentException(label, ename, f"{evalue} ({where})" if where else evalue)
-        if status != "ok":
-            raise CallError(label, "malformed result")
-        try:
-            value = codec.decode(self.payload.get("value"), self.buffers)
-        except codec.DecodeError as exc:
-            raise UnsupportedValue(label, f"the returned value could not be read: {exc}") from None
-        mutated = self.payload.get("mutated") or []
-        if not isinstance(mutated, list):
-            mutated = []
-        return CallResult(
-            value=value,
-            mutated=tuple(str(m)[:200] for m in mutated[:100]),
-            stdout=stdout,
-            seconds=round(seconds, 4),
-        )
+        return _call_result(self.payload, self.buffers, self.stdout.getvalue(), label, seconds)
+
+
+def _call_result(
+    payload: dict[str, Any], buffers: list[bytes], stdout: str, label: str, seconds: float
+) -> CallResult:
+    """A published result as a :class:`CallResult`; raises the :class:`CallError` it is."""
+    status = payload.get("status")
+    if status == "missing":
+        raise FunctionMissing(label, str(payload.get("why", "is not defined"))[:200])
+    if status == "raised":
+        ename = str(payload.get("ename", "Exception"))[:200]
+        evalue = str(payload.get("evalue", ""))[:2000]
+        where = str(payload.get("where", ""))[:200]
+        raise StudentException(label, ename, f"{evalue} ({where})" if where else evalue)
+    if status != "ok":
+        raise CallError(label, "malformed result")
+    try:
+        value = codec.decode(payload.get("value"), buffers)
+    except codec.DecodeError as exc:
+        raise UnsupportedValue(label, f"the returned value could not be read: {exc}") from None
+    mutated = payload.get("mutated") or []
+    if not isinstance(mutated, list):
+        mutated = []
+    return CallResult(
+        value=value,
+        mutated=tuple(str(m)[:200] for m in mutated[:100]),
+        stdout=stdout,
+        seconds=round(seconds, 4),
+    )
 
 
 @contextmanager

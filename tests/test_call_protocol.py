@@ -10,6 +10,7 @@ from graders import (
     CallError,
     CallTimeout,
     FunctionMissing,
+    KernelDied,
     Limits,
     Opaque,
     StudentException,
@@ -149,3 +150,47 @@ def test_call_that_loops_times_out_and_the_session_goes_on(session):
 def test_every_call_error_has_a_verdict():
     for cls in (CallError, FunctionMissing, StudentException, CallTimeout, UnsupportedValue):
         assert cls.status in {"error", "missing", "timeout"}
+
+
+# -- batches: every case of a check in one round trip ----------------------------------------
+
+BATCH = [
+    "import numpy as np, os, time",
+    "def slow_on(x):\n    if x == 2:\n        time.sleep(4)\n    return x * 10",
+    "def crash_on(x):\n    if x == 2:\n        os._exit(1)\n    return x * 10",
+    "def picky(x):\n    if x == 1:\n        raise ValueError('one')\n"
+    "    return np.ones(5_000_000) if x == 2 else x",
+]
+
+
+@pytest.fixture
+def batch_session():
+    nb = new_notebook(cells=[new_code_cell(src) for src in BATCH])
+    with run_notebook(nb, LIMITS) as s:
+        yield s
+
+
+def test_a_batch_returns_each_calls_own_outcome(batch_session):
+    plain = batch_session.call_many("picky", [(0,), (1,), (2,), (3,)])
+    assert plain[0].value == 0 and plain[3].value == 3
+    assert isinstance(plain[1], StudentException) and "one" in plain[1].detail
+    assert isinstance(plain[2], UnsupportedValue) and "limit is" in plain[2].detail
+    missing = batch_session.call_many("nothing_here", [(0,), (1,)])
+    assert all(isinstance(m, FunctionMissing) for m in missing)
+    assert batch_session.call_many("picky", []) == []
+
+
+def test_a_slow_call_in_a_batch_times_out_alone_and_the_rest_is_left_to_call(batch_session):
+    out = batch_session.call_many("slow_on", [(1,), (2,), (3,)])
+    assert out[0].value == 10
+    assert isinstance(out[1], CallTimeout)
+    assert out[2] is None
+    assert batch_session.call("slow_on", 3).value == 30
+
+
+def test_a_call_that_kills_the_kernel_loses_only_itself(batch_session):
+    out = batch_session.call_many("crash_on", [(1,), (2,), (3,)])
+    assert out[0].value == 10
+    assert isinstance(out[1], KernelDied)
+    assert out[2] is None
+    assert batch_session.call("crash_on", 3).value == 30  # on a restarted kernel

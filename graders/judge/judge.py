@@ -38,7 +38,7 @@ from graders.judge import gradient
 from graders.judge.compare import Part, Tolerance, compare, matches, score
 from graders.judge.gradient import Descent, Probe
 from graders.result import Result, TestResult, TestStatus
-from graders.session import NotebookSession
+from graders.session import CallResult, NotebookSession
 
 
 @dataclass(frozen=True)
@@ -185,10 +185,15 @@ def run_checks(
             continue
         name = f"harness.{check.call}" if check.call else check.function
         session.harness = trusted.harness_source
+        arguments = [trusted.inputs(case) for case in cases]
+        # Every case in one round trip; a case the batch did not reach is called alone.
+        batch = session.call_many(name, arguments)
         done = []
-        for case in cases:
-            args = trusted.inputs(case)
-            done.append(_call(session, name, case, args))
+        for case, args, outcome in zip(cases, arguments, batch, strict=True):
+            if outcome is None:
+                done.append(_call(session, name, case, args))
+            else:
+                done.append(_outcome(case, outcome))
             if check.gradient and done[-1].verdict is None and case.seed is not None:
                 done[-1] = _own_gradient(session, check, done[-1], args, trusted, defined)
             if done[-1].verdict in ("missing", "timeout", "memory"):
@@ -203,9 +208,19 @@ def run_checks(
 
 
 def _call(session: NotebookSession, function: str, case: Case, args: tuple[Any, ...]) -> Case:
-    # ``detail`` reads after the function's name: "rnn_forward raised ValueError: ...".
     try:
         result = session.call(function, *args)
+    except (CallError, KernelDied) as exc:
+        return _outcome(case, exc)
+    return _outcome(case, result)
+
+
+def _outcome(case: Case, result: CallResult | GraderError) -> Case:
+    """The case with what its call gave: the value, or the verdict and its detail."""
+    # ``detail`` reads after the function's name: "rnn_forward raised ValueError: ...".
+    try:
+        if isinstance(result, GraderError):
+            raise result
     except StudentException as exc:
         return replace(case, verdict=exc.status, detail=f"raised {exc.detail}")
     except UnsupportedValue as exc:

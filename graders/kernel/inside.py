@@ -19,6 +19,7 @@ import inspect
 import json
 import os
 import sys
+import time
 import types
 
 IN_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +39,7 @@ sys.modules["_markwell_codec"] = codec
 _spec.loader.exec_module(codec)
 
 _np_load, _sha256, _json_loads, _json_dumps = np.load, hashlib.sha256, json.loads, json.dumps
+_monotonic = time.monotonic
 _encode, _decode = codec.encode, codec.decode
 
 
@@ -87,25 +89,33 @@ def _student_line(tb):
     return where
 
 
-def call(name, nonce):
-    """Call the student's ``name`` with the arguments in ``call-<nonce>.npz``; publish."""
+def _read_args(nonce):
     with _np_load(os.path.join(IN_DIR, f"call-{nonce}.npz"), allow_pickle=False) as z:
         skeleton = _json_loads(bytes(z["skeleton"]).decode())
         buffers = [z[f"b{i}"].tobytes() for i in range(int(z["count"]))]
-    args, kwargs = _decode(skeleton, buffers)
+    return _decode(skeleton, buffers)
+
+
+def _resolve(name):
+    """The function called ``name``, or why there is none."""
     if name.startswith("harness."):
         fn = _harness_function(name[len("harness.") :])
     else:
         fn = _state["shell"].user_ns.get(name)
     if fn is None:
-        return _publish({"nonce": nonce, "status": "missing", "why": "is not defined"})
+        return None, "is not defined"
     if not callable(fn):
-        why = f"is a {type(fn).__name__}, not a function"
-        return _publish({"nonce": nonce, "status": "missing", "why": why})
+        return None, f"is a {type(fn).__name__}, not a function"
+    return fn, ""
+
+
+def _invoke(fn, args, kwargs):
+    """Call ``fn``; the payload to publish (without its nonce) and its buffers."""
     named = _arg_names(fn, args, kwargs)
     before = {}
     for arg, value in named:
         _leaves(value, arg, before)
+    started = _monotonic()
     try:
         out = fn(*args, **kwargs)
     except KeyboardInterrupt:
@@ -116,19 +126,41 @@ def call(name, nonce):
         except Exception:
             evalue = "<str() of the exception raised>"
         payload = {
-            "nonce": nonce,
             "status": "raised",
             "ename": type(exc).__name__[:200],
             "evalue": evalue,
             "where": _student_line(exc.__traceback__),
         }
-        return _publish(payload)
+        return payload, ()
+    seconds = _monotonic() - started
     after = {}
     for arg, value in named:
         _leaves(value, arg, after)
     mutated = [path for path, digest in before.items() if after.get(path) != digest]
     skeleton, buffers = _encode(out)
-    _publish({"nonce": nonce, "status": "ok", "value": skeleton, "mutated": mutated}, buffers)
+    return {"status": "ok", "value": skeleton, "mutated": mutated, "seconds": seconds}, buffers
+
+
+def call(name, nonce):
+    """Call the student's ``name`` with the arguments in ``call-<nonce>.npz``; publish."""
+    args, kwargs = _read_args(nonce)
+    fn, why = _resolve(name)
+    if fn is None:
+        return _publish({"nonce": nonce, "status": "missing", "why": why})
+    payload, buffers = _invoke(fn, args, kwargs)
+    _publish({"nonce": nonce, **payload}, buffers)
+
+
+def call_many(name, nonce):
+    """Call ``name`` once per ``(args, kwargs)`` in the file, publishing each result as it
+    comes (with its ``index``), so one slow or crashing case loses only itself."""
+    calls = _read_args(nonce)
+    fn, why = _resolve(name)
+    if fn is None:
+        return _publish({"nonce": nonce, "index": -1, "status": "missing", "why": why})
+    for index, (args, kwargs) in enumerate(calls):
+        payload, buffers = _invoke(fn, args, kwargs)
+        _publish({"nonce": nonce, "index": index, **payload}, buffers)
 
 
 class _Notebook:
@@ -192,7 +224,8 @@ def receive(filename):
 
 _state = {}
 _helper = types.ModuleType("_markwell_call")
-_helper.call, _helper.functions, _helper.receive = call, functions, receive
+_helper.call, _helper.call_many = call, call_many
+_helper.functions, _helper.receive = functions, receive
 sys.modules["_markwell_call"] = _helper
 
 
