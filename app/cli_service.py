@@ -1,4 +1,4 @@
-"""The service's commands: ``serve``, ``db``, ``users``."""
+"""The service's commands: ``serve``, ``worker``, ``db``, ``users``."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from app.settings import get_settings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.logs import configure as configure_logs
     from app.main import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logs(logging.INFO)
     settings = get_settings()
     # uvicorn turns SIGTERM and SIGINT into a graceful shutdown, which runs the lifespan's
     # exit: the queue stops taking work and running gradings get their grace period.
@@ -27,9 +28,25 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="info",
+        access_log=settings.access_log,
         timeout_graceful_shutdown=int(settings.grace_seconds) + 5,
     )
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.logs import configure as configure_logs
+    from app.queue.celery_queue import run_worker
+
+    configure_logs(logging.INFO)
+    settings = get_settings()
+    if settings.queue != "celery":
+        logging.getLogger(__name__).warning(
+            "MARKWELL_QUEUE is %r: the service sends work to workers only with 'celery'",
+            settings.queue,
+        )
+    # Runs in the foreground until SIGTERM (warm shutdown: running gradings finish).
+    return run_worker(settings)
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -74,11 +91,20 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``serve``, ``db`` and ``users`` to the ``markwell`` parser."""
+    """Add ``serve``, ``worker``, ``db`` and ``users`` to the ``markwell`` parser."""
     serve = sub.add_parser("serve", help="run the web service with its embedded workers")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=_serve)
+
+    worker = sub.add_parser(
+        "worker",
+        help="grade from the Celery queue (MARKWELL_QUEUE=celery, MARKWELL_REDIS_URL)",
+        description="Run a Celery worker in the foreground with MARKWELL_WORKERS grading "
+        "processes (default: one per core). SIGTERM lets running gradings finish "
+        "(at most MARKWELL_GRACE_SECONDS).",
+    )
+    worker.set_defaults(func=_worker)
 
     db = sub.add_parser("db", help="migrate the database (MARKWELL_DATABASE_URL)")
     db.add_argument("action", choices=["upgrade", "downgrade"])

@@ -68,7 +68,14 @@ def make_engine(url: str, immediate: bool = True) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    # A pool as wide as the API's thread pool: a SQLite connection is cheap to keep and costs
+    # its pragmas to open, and overflow connections would be opened and closed per request.
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        pool_size=20,
+        max_overflow=40,
+    )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -100,6 +107,8 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = make_engine(url, immediate=False) if is_sqlite(self.engine) else None
         self.readers = sessionmaker(self._read_engine or self.engine, expire_on_commit=False)
+        self.local = self._read_engine is not None
+        """SQLite: a read is a local file read (in WAL mode it never waits for a writer)."""
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,7 +1,9 @@
 """Service errors as RFC 9457 problem documents (``application/problem+json``).
 
 Routes and services raise :class:`Problem`; one handler turns it, and FastAPI's own
-validation and HTTP errors, into ``{"type", "title", "status", "detail"}``.
+validation and HTTP errors, into ``{"type", "title", "status", "detail"}``. An error nobody
+expected is a 500 document too, without the exception's text (it is logged instead).
+:func:`problems` describes the documents a route may answer with, for the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_TYPES = "https://markwell.dev/problems/"
@@ -45,9 +48,51 @@ class Problem(Exception):
         return doc
 
 
+class ProblemDocument(BaseModel):
+    """An error (RFC 9457). ``type`` names the kind of error (``.../not-found``,
+    ``.../attempt-limit``); ``detail`` is a sentence a client can show as it is."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(examples=[PROBLEM_TYPES + "not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["no such submission"])
+
+
+PROBLEM_SCHEMA = ProblemDocument.model_json_schema()
+
+DESCRIPTIONS = {
+    401: "No token, or an unknown or revoked one",
+    404: "No such resource, or not the caller's to see",
+    409: "Conflicts with the resource's state",
+    413: "The request body is larger than the limit",
+    415: "Unsupported media type",
+    422: "Invalid parameters or body",
+    429: "Too many requests; retry after `Retry-After` seconds",
+}
+
+
+def problems(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the problem documents a route may answer with; a keyword
+    ``s404="..."`` gives status 404 a description of its own."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        out[code] = {
+            "description": descriptions.get(f"s{code}", DESCRIPTIONS.get(code, "Error")),
+            "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+        }
+    return out
+
+
 def not_found(what: str) -> Problem:
     """404 for anything missing or not the caller's to see (never 403: no existence leak)."""
     return Problem(404, "not-found", "Not found", f"no such {what}")
+
+
+def too_large(limit: int, what: str = "the request") -> Problem:
+    """413 for a body or a file over ``limit`` bytes."""
+    return Problem(413, "too-large", "Upload too large", f"{what} is over the {limit:,}-byte limit")
 
 
 def problem_response(problem: Problem) -> JSONResponse:
@@ -57,6 +102,16 @@ def problem_response(problem: Problem) -> JSONResponse:
         headers=problem.headers,
         media_type=MEDIA_TYPE,
     )
+
+
+HTTP_KINDS = {
+    400: "bad-request",
+    401: "unauthorized",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+    415: "not-a-notebook",
+}
 
 
 def install(app: FastAPI) -> None:
@@ -69,10 +124,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(first["loc"])
         problem = Problem(
             422, "invalid-request", "Invalid request", f"{where}: {first['msg']}", errors=errors
         )
@@ -80,14 +136,26 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        kind = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
-            exc.status_code, "http-error"
-        )
+        problem = getattr(exc, "problem", None)
+        if isinstance(problem, Problem):
+            return problem_response(problem)
         problem = Problem(
             exc.status_code,
-            kind,
+            HTTP_KINDS.get(exc.status_code, "http-error"),
             str(exc.detail),
             str(exc.detail),
             headers=dict(exc.headers or {}),
         )
         return problem_response(problem)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette raises the exception again after this answer, so the server logs it.
+        return problem_response(
+            Problem(
+                500,
+                "internal-error",
+                "Internal server error",
+                "the server failed to answer; the error is logged",
+            )
+        )

@@ -10,9 +10,10 @@ from fastapi import FastAPI
 
 from app import errors, migrate
 from app.db import Database
+from app.limits import ENVELOPE_BYTES, BodyLimit
 from app.metrics import Metrics
 from app.queue import Queue
-from app.routers import health, submissions
+from app.routers import courses, health, submissions, tokens
 from app.settings import Settings, get_settings
 from graders.sandbox import sandbox, seccomp
 
@@ -71,6 +72,9 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, limit=settings.notebook_bytes + ENVELOPE_BYTES)
     app.include_router(health.router)
     app.include_router(submissions.router)
+    app.include_router(courses.router)
+    app.include_router(tokens.router)
     return app

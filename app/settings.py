@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     """Times a submission is taken up again after its worker died before it is an error."""
     uploads_per_minute: int = Field(10, ge=1)
     """Uploads one student may make per minute (per course); past it, 429."""
+    access_log: bool = True
+    """One JSON line per HTTP request (off when a proxy in front already logs them)."""
     duplicate_seconds: float = Field(60.0, ge=0)
     """The same bytes uploaded again by the same student this soon give the first submission."""
 

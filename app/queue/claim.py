@@ -9,13 +9,15 @@ reconciler sees its heartbeat go stale and queues the run again.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Database, is_sqlite, now
-from app.models import GradingRun, Submission
+from app.models import CourseAssignment, GradingRun, Submission
+from graders import Result
 
 
 def enqueue(
@@ -66,6 +68,11 @@ def _next_queued():  # type: ignore[no-untyped-def]
 
 def claim_next(db: Database, worker: str, run_id: int | None = None) -> int | None:
     """Take the next queued run (or run ``run_id`` if it is still queued) for ``worker``."""
+    if run_id is None:
+        # Idle workers ask several times a second: a read costs no write lock (SQLite).
+        with db.reader() as session:
+            if session.scalar(_next_queued()) is None:
+                return None
     with db.session() as session:
         if run_id is not None:
             chosen = run_id
@@ -137,32 +144,92 @@ def requeue_stale(db: Database, stale_seconds: float, max_attempts: int) -> list
     an ``error`` (a notebook that kills every worker that takes it must not loop forever).
     Returns the ids queued again."""
     cutoff = now() - timedelta(seconds=stale_seconds)
+    # The cutoff is part of every UPDATE too: a worker whose heartbeat lands between the
+    # SELECT and the UPDATE keeps its run.
+    return _take_back(db, GradingRun.heartbeat_at < cutoff, max_attempts)
+
+
+def give_back(
+    db: Database, worker: str, max_attempts: int, run_ids: list[int] | None = None
+) -> list[int]:
+    """Queue again the runs ``worker`` holds (all, or those of ``run_ids``) because it died
+    or its grading crashed: unlike :func:`release` the attempt counts, so past
+    ``max_attempts`` a run is an ``error``. Returns the ids queued again."""
+    held = GradingRun.worker == worker
+    if run_ids is not None:
+        if not run_ids:
+            return []
+        held = and_(held, GradingRun.id.in_(run_ids))
+    return _take_back(db, held, max_attempts)
+
+
+def _take_back(db: Database, which: ColumnElement[bool], max_attempts: int) -> list[int]:
     with db.session() as session:
-        stale = session.execute(
+        rows = session.execute(
             select(GradingRun.id, GradingRun.attempts, GradingRun.submission_id).where(
-                GradingRun.status == "running", GradingRun.heartbeat_at < cutoff
+                GradingRun.status == "running", which
             )
         ).all()
         again = []
-        for run_id, attempts, submission_id in stale:
+        for run_id, attempts, submission_id in rows:
+            still = (GradingRun.id == run_id, GradingRun.status == "running", which)
             if attempts >= max_attempts:
-                detail = f"its grading stopped {attempts} times (the worker died each time)"
-                session.execute(
-                    update(GradingRun)
-                    .where(GradingRun.id == run_id, GradingRun.status == "running")
-                    .values(status="error", detail=detail, finished_at=now(), worker=None)
+                detail = (
+                    f"its grading stopped {attempts} times without a result (the grading "
+                    "process died each time)"
                 )
-                settle(session, submission_id)
+                _give_up(session, run_id, submission_id, detail, still)
             else:
                 moved = session.execute(
-                    update(GradingRun)
-                    .where(GradingRun.id == run_id, GradingRun.status == "running")
-                    .values(status="queued", worker=None)
+                    update(GradingRun).where(*still).values(status="queued", worker=None)
                 ).rowcount
                 if moved:
                     again.append(run_id)
                     settle(session, submission_id)
         return again
+
+
+def _give_up(
+    session: Session,
+    run_id: int,
+    submission_id: str,
+    detail: str,
+    still: tuple[ColumnElement[bool], ...],
+) -> None:
+    """Finish a run as ``error`` with a result a student can read, and make it current as
+    :func:`app.queue.work.record` would."""
+    assignment = session.scalar(
+        select(CourseAssignment.assignment)
+        .join(Submission, Submission.course_assignment_id == CourseAssignment.id)
+        .where(Submission.id == submission_id)
+    )
+    result = Result(assignment or "", "error", 0.0, 0.0, reason=detail)
+    ended = session.execute(
+        update(GradingRun)
+        .where(*still)
+        .values(
+            status="error",
+            detail=detail,
+            finished_at=now(),
+            worker=None,
+            score=0.0,
+            max_score=0.0,
+            result=json.dumps(result.to_json()),
+        )
+    ).rowcount
+    if not ended:
+        return
+    number = session.scalar(select(GradingRun.number).where(GradingRun.id == run_id))
+    current = session.scalar(
+        select(GradingRun.number)
+        .join(Submission, Submission.current_run_id == GradingRun.id)
+        .where(Submission.id == submission_id)
+    )
+    if current is None or (number is not None and current < number):
+        session.execute(
+            update(Submission).where(Submission.id == submission_id).values(current_run_id=run_id)
+        )
+    settle(session, submission_id)
 
 
 def settle(session: Session, submission_id: str) -> None:

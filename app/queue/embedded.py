@@ -17,24 +17,28 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.synchronize import Event
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import Database
 from app.models import GradingRun
-from app.queue.claim import claim_next, heartbeat, release, requeue_stale
-from app.queue.work import grade_run
+from app.queue.claim import claim_next, give_back, heartbeat, release, requeue_stale
+from app.queue.work import KernelsFor, grade_run
 from app.settings import Settings
-from graders import KernelPool, Limits
+from graders import Catalog, KernelPool, Limits, SandboxConfig
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.25
 """How often an idle worker looks for queued runs (an index lookup: cheap)."""
+WATCH_SECONDS = 1.0
+"""How often ``markwell serve`` checks that its grading processes are alive."""
 
 
 def worker_name(index: int | str) -> str:
@@ -94,24 +98,33 @@ class Kernels:
 def work(settings: Settings, name: str, stop: Event | threading.Event, once: bool = False) -> int:
     """The loop of one worker: claim, grade, record, until ``stop`` (or one run if ``once``).
 
-    Returns how many runs it graded.
+    Returns how many runs it graded. A database that cannot be reached makes the worker wait
+    and try again; a grading that fails outside the engine's own error handling gives its run
+    back to the queue (the attempt counts) and the worker goes on.
     """
     db = Database(settings.database())
     catalog = settings.catalog()
     limits, config = settings.limits(), settings.sandbox()
     kernels = Kernels(settings)
-    every = max(0.5, min(5.0, settings.stale_seconds / 4))
+    every = beat_seconds(settings)
     graded = 0
+    backoff = POLL_SECONDS
     try:
         while not stop.is_set():
-            run_id = claim_next(db, name)
+            try:
+                run_id = claim_next(db, name)
+            except SQLAlchemyError:
+                log.warning("%s: cannot claim work, retrying in %gs", name, backoff, exc_info=True)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            backoff = POLL_SECONDS
             if run_id is None:
                 if once:
                     break
                 stop.wait(POLL_SECONDS)
                 continue
-            with beating(db, run_id, name, every):
-                grade_run(db, run_id, name, catalog, limits, config, kernels)
+            grade_held(db, settings, run_id, name, catalog, limits, config, kernels, every)
             graded += 1
             if once:
                 break
@@ -121,17 +134,54 @@ def work(settings: Settings, name: str, stop: Event | threading.Event, once: boo
     return graded
 
 
+def beat_seconds(settings: Settings) -> float:
+    """How often a grading worker reports alive: a few times per ``stale_seconds``."""
+    return max(0.5, min(5.0, settings.stale_seconds / 4))
+
+
+def grade_held(
+    db: Database,
+    settings: Settings,
+    run_id: int,
+    name: str,
+    catalog: Catalog,
+    limits: Limits,
+    config: SandboxConfig,
+    kernels: KernelsFor | None,
+    every: float,
+) -> str | None:
+    """Grade run ``run_id``, which ``name`` has claimed, heartbeating meanwhile. An unexpected
+    failure gives the run back to the queue (counting the attempt) instead of leaving it held
+    until its heartbeat goes stale."""
+    try:
+        with beating(db, run_id, name, every):
+            return grade_run(db, run_id, name, catalog, limits, config, kernels)
+    except Exception:
+        log.exception("%s: grading run %d failed; giving it back to the queue", name, run_id)
+        try:
+            give_back(db, name, settings.max_grading_attempts, [run_id])
+        except SQLAlchemyError:
+            log.warning("could not give run %d back; the reconciler will", run_id, exc_info=True)
+        return None
+
+
 def _process_main(settings_json: str, index: int, stop: Event) -> None:
     # The server's signals are for the server: it tells us to stop through ``stop``.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from app.logs import configure as configure_logs
+
+    configure_logs(logging.INFO)
     settings = Settings.model_validate_json(settings_json)
     work(settings, worker_name(index), stop)
 
 
 class EmbeddedWorkers:
-    """``count`` worker processes and the reconciler, for one ``markwell serve``."""
+    """``count`` worker processes and the reconciler, for one ``markwell serve``.
+
+    A worker process that dies (killed, out of memory) is replaced at once, and the run it
+    held goes back to the queue without waiting for its heartbeat to go stale.
+    """
 
     def __init__(self, settings: Settings, count: int | None = None) -> None:
         self.settings = settings
@@ -140,20 +190,55 @@ class EmbeddedWorkers:
         self.stop_event = self.context.Event()
         self.processes: list[Any] = []
         self.reconciler = Reconciler(settings)
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.watcher: threading.Thread | None = None
+
+    def _spawn(self, index: int) -> Any:
+        process = self.context.Process(
+            target=_process_main,
+            args=(self.settings.model_dump_json(), index, self.stop_event),
+            name=f"markwell-worker-{index}",
+            daemon=False,
+        )
+        process.start()
+        return process
 
     def start(self) -> None:
-        payload = self.settings.model_dump_json()
-        for index in range(self.count):
-            process = self.context.Process(
-                target=_process_main,
-                args=(payload, index, self.stop_event),
-                name=f"markwell-worker-{index}",
-                daemon=False,
-            )
-            process.start()
-            self.processes.append(process)
+        with self.lock:
+            self.processes = [self._spawn(index) for index in range(self.count)]
         self.reconciler.start()
+        self.watcher = threading.Thread(target=self._watch, name="worker-watch", daemon=True)
+        self.watcher.start()
         log.info("started %d grading workers", self.count)
+
+    def _watch(self) -> None:
+        db = Database(self.settings.database())
+        try:
+            while not self.stopping.wait(WATCH_SECONDS):
+                with self.lock:
+                    if self.stopping.is_set():
+                        return
+                    for index, process in enumerate(self.processes):
+                        if process.is_alive():
+                            continue
+                        log.warning(
+                            "grading worker %s (pid %s) died with exit code %s; replacing it",
+                            index,
+                            process.pid,
+                            process.exitcode,
+                        )
+                        try:
+                            again = give_back(
+                                db, _name_of(process), self.settings.max_grading_attempts
+                            )
+                            if again:
+                                log.warning("queued again the runs it held: %s", again)
+                        except Exception:
+                            log.warning("could not give back its runs", exc_info=True)
+                        self.processes[index] = self._spawn(index)
+        finally:
+            db.dispose()
 
     def workers(self) -> int:
         return sum(p.is_alive() for p in self.processes)
@@ -165,11 +250,17 @@ class EmbeddedWorkers:
         """Stop taking work; let running gradings finish within ``grace`` seconds; put what
         is left back in the queue."""
         grace = self.settings.grace_seconds if grace is None else grace
+        deadline = time.monotonic() + max(0.0, grace)
+        self.stopping.set()
         self.stop_event.set()
+        if self.watcher is not None:
+            self.watcher.join()
         self.reconciler.stop()
-        for process in self.processes:
-            process.join(timeout=max(0.0, grace))
-        stuck = [p for p in self.processes if p.is_alive()]
+        with self.lock:
+            processes, self.processes = self.processes, []
+        for process in processes:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+        stuck = [p for p in processes if p.is_alive()]
         for process in stuck:
             process.kill()
             process.join()
@@ -177,8 +268,7 @@ class EmbeddedWorkers:
             db = Database(self.settings.database())
             try:
                 for process in stuck:
-                    index = process.name.rsplit("-", 1)[1]
-                    name = f"{socket.gethostname()}:{process.pid}:{index}"
+                    name = _name_of(process)
                     with db.reader() as session:
                         held = list(
                             session.scalars(
@@ -191,15 +281,32 @@ class EmbeddedWorkers:
                     log.info("put %d unfinished runs of %s back in the queue", len(held), name)
             finally:
                 db.dispose()
-        self.processes.clear()
+
+
+def _name_of(process: Any) -> str:
+    """The worker name (:func:`worker_name`) the process ``process`` gave itself."""
+    index = process.name.rsplit("-", 1)[1]
+    return f"{socket.gethostname()}:{process.pid}:{index}"
 
 
 class Reconciler:
-    """Queues again the runs whose worker died (a heartbeat gone stale), every few seconds."""
+    """Queues again the runs whose worker died (a heartbeat gone stale), every few seconds.
 
-    def __init__(self, settings: Settings, on_requeued: Any = None) -> None:
+    ``on_requeued`` is given the ids queued again; ``on_sweep`` (if any) runs after each
+    sweep with the reconciler's database (the Celery transport tops up its wake-up tokens
+    there). The first sweep runs as soon as it starts, so a restart picks up at once what
+    a crash left behind.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        on_requeued: Callable[[list[int]], None] | None = None,
+        on_sweep: Callable[[Database], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.on_requeued = on_requeued
+        self.on_sweep = on_sweep
         self.done = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -209,6 +316,8 @@ class Reconciler:
             log.warning("queued again runs whose worker stopped reporting: %s", again)
             if self.on_requeued is not None:
                 self.on_requeued(again)
+        if self.on_sweep is not None:
+            self.on_sweep(db)
         return again
 
     def start(self) -> None:
@@ -216,11 +325,13 @@ class Reconciler:
             db = Database(self.settings.database())
             every = max(0.5, min(10.0, self.settings.stale_seconds / 3))
             try:
-                while not self.done.wait(every):
+                while True:
                     try:
                         self.sweep(db)
                     except Exception:
                         log.warning("reconciling failed", exc_info=True)
+                    if self.done.wait(every):
+                        return
             finally:
                 db.dispose()
 

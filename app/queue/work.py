@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 
 from app.db import Database, now
+from app.logs import bound
 from app.models import GradingRun, Submission, SubmissionFile, TestRow
 from app.queue.claim import settle
 from graders import (
@@ -65,8 +66,37 @@ def grade_run(
             content = session.scalar(
                 select(SubmissionFile.content).where(SubmissionFile.submission_id == submission.id)
             )
-    extra = {"submission": submission.id, "run": run_id}
-    log.info("grading %s run %d (%s)", submission.id, run_id, assignment_id, extra=extra)
+    # Every line logged while this grading runs, the engine's included, carries its ids.
+    with bound(submission=submission.id, run=run_id):
+        return _grade(
+            db,
+            run_id,
+            worker,
+            catalog,
+            limits,
+            config,
+            kernels_for,
+            submission.id,
+            assignment_id,
+            kept,
+            content,
+        )
+
+
+def _grade(
+    db: Database,
+    run_id: int,
+    worker: str,
+    catalog: Catalog,
+    limits: Limits,
+    config: SandboxConfig,
+    kernels_for: KernelsFor | None,
+    submission_id: str,
+    assignment_id: str,
+    kept: bytes | None,
+    content: bytes | None,
+) -> str | None:
+    log.info("grading %s run %d (%s)", submission_id, run_id, assignment_id)
     try:
         assignment = catalog[assignment_id]
         if kept is not None:
@@ -76,18 +106,17 @@ def grade_run(
             own = assignment.limits(limits)
             kernels = kernels_for(own) if kernels_for is not None else None
             graded = grade(assignment, content, limits, config, kernels)
-    except (GraderError, ValueError) as exc:
-        log.exception("grading %s failed", submission.id, extra=extra)
+    except (GraderError, ValueError, KeyError) as exc:
+        log.exception("grading %s failed", submission_id)
         graded = Graded(Result(assignment_id, "error", 0.0, 0.0, reason=str(exc)))
     recorded = record(db, run_id, worker, graded)
     log.info(
         "graded %s run %d: %s %s/%s",
-        submission.id,
+        submission_id,
         run_id,
         graded.result.status,
         graded.result.score,
         graded.result.max_score,
-        extra=extra,
     )
     return graded.result.status if recorded else None
 
