@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,9 +36,31 @@ def markwell(*args: str, env: dict[str, str], check: bool = True) -> subprocess.
     )
 
 
+def start_server(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``markwell serve`` in a session of its own (so its workers can be killed with it)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "serve.log", "a"),  # noqa: SIM115
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail((tmp_path / "serve.log").read_text())
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A ``markwell serve`` on SQLite in a temporary data directory, and its environment."""
+def service_env(tmp_path: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "MARKWELL_DATA_DIR": str(tmp_path / "var"),
@@ -45,26 +68,15 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         "MARKWELL_GRACE_SECONDS": "10",
     }
     env.pop("MARKWELL_DATABASE_URL", None)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "serve.log", "w"),  # noqa: SIM115
-    )
-    url = f"http://127.0.0.1:{port}"
+    return env
+
+
+@pytest.fixture
+def server(tmp_path: Path, service_env) -> Iterator[tuple[str, dict[str, str]]]:
+    """A ``markwell serve`` on SQLite in a temporary data directory, and its environment."""
+    process, url = start_server(tmp_path, service_env)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        else:
-            pytest.fail((tmp_path / "serve.log").read_text())
-        yield url, env
+        yield url, service_env
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -143,3 +155,38 @@ def test_the_cli_reports_a_refused_upload_with_its_reason(server, tmp_path):
         check=False,
     )
     assert missing.returncode == 2 and "a token" in missing.stderr
+
+
+def test_a_server_killed_mid_upload_acknowledged_nothing_and_stored_nothing(tmp_path, service_env):
+    added = markwell(
+        "users", "add", "--role", "student", "--course", "demo", "eve", env=service_env
+    )
+    token = token_of(added.stdout)
+    process, url = start_server(tmp_path, service_env)
+    request = httpx.Request(
+        "POST",
+        f"{url}/api/v1/courses/demo/assignments/rnn-numpy/submissions",
+        files={"file": ("s.ipynb", SOLUTION.read_bytes(), "application/x-ipynb+json")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    body = request.read()
+    head = [
+        f"POST {request.url.raw_path.decode()} HTTP/1.1",
+        f"Host: {request.url.netloc.decode()}",
+    ]
+    head += [f"{k}: {v}" for k, v in request.headers.items() if k.lower() != "host"]
+    with socket.create_connection(("127.0.0.1", request.url.port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body[: len(body) // 2])
+        time.sleep(0.5)
+        os.killpg(process.pid, signal.SIGKILL)  # the API and its workers, at once
+        process.wait(timeout=30)
+        assert sock.recv(1024) == b""  # no answer: nothing was acknowledged
+    process, url = start_server(tmp_path, service_env)
+    try:
+        mine = httpx.get(
+            f"{url}/api/v1/submissions", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert mine["total"] == 0
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
