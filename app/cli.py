@@ -22,13 +22,17 @@ from graders import (
     KernelPool,
     RejectedUpload,
     Result,
+    compute_keys,
     find_notebooks,
     grade,
+    grade_answers,
     grade_folder,
+    read_answers,
     run_notebook,
     scores_csv,
 )
 from graders.doctor import run_checks
+from graders.quiz import MAX_ANSWER_FILE_BYTES, ComputedKey
 from graders.validate import junit_xml, validate
 
 
@@ -70,12 +74,14 @@ def _assignments(args: argparse.Namespace) -> int:
     except GraderError as exc:
         print(f"markwell assignments: {exc}", file=sys.stderr)
         return 1
-    print(f"{'id':<16} {'kind':<9} {'points':>6} {'checks':>6} {'mutants':>7}  title")
+    print(
+        f"{'id':<16} {'kind':<9} {'points':>6} {'checks':>6} {'mutants':>7} {'questions':>9}  title"
+    )
     for assignment_id in catalog:
         a = catalog[assignment_id]
         print(
             f"{a.id:<16} {a.kind:<9} {a.max_score:>6g} {len(a.checks):>6} "
-            f"{len(a.mutants):>7}  {a.title}"
+            f"{len(a.mutants):>7} {len(a.questions):>9}  {a.title}"
         )
     return 0
 
@@ -88,6 +94,8 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"markwell grade: {exc}", file=sys.stderr)
         return 2
     path = Path(args.file)
+    if assignment.kind == "quiz":
+        return _grade_quiz(args, assignment, path)
     if path.is_dir():
         return _grade_folder(args, settings, assignment, path)
     if not path.is_file():
@@ -96,8 +104,57 @@ def _grade(args: argparse.Namespace) -> int:
     if args.csv or args.workers:
         print("markwell grade: --csv and --workers need a folder", file=sys.stderr)
         return 2
+    if path.suffix.lower() == ".json":
+        print(
+            f"markwell grade: {assignment.id} is a notebook assignment: give a notebook "
+            f"(.ipynb); an answer file ({path.name}) is for a quiz",
+            file=sys.stderr,
+        )
+        return 2
     result = grade(assignment, path, settings.limits(), settings.sandbox()).result
-    if args.json:
+    return _show_result(result, args.json)
+
+
+def _grade_quiz(args: argparse.Namespace, assignment: Assignment, path: Path) -> int:
+    """Grade one answer file for a quiz, offline, as the service would."""
+    if path.is_dir():
+        print(
+            f"markwell grade: {assignment.id} is a quiz: give one answer file (.json), "
+            "not a folder",
+            file=sys.stderr,
+        )
+        return 2
+    if not path.is_file():
+        print(f"markwell grade: no such file: {args.file}", file=sys.stderr)
+        return 2
+    if args.csv or args.workers:
+        print("markwell grade: --csv and --workers need a folder of notebooks", file=sys.stderr)
+        return 2
+    if path.suffix.lower() == ".ipynb":
+        print(
+            f"markwell grade: {assignment.id} is a quiz: give an answer file (.json, "
+            f'{{"answers": {{"q1": "..."}}}}), not a notebook',
+            file=sys.stderr,
+        )
+        return 2
+    size = path.stat().st_size
+    try:
+        if size > MAX_ANSWER_FILE_BYTES:  # not read into memory
+            raise RejectedUpload(
+                f"the answer file is {size:,} bytes; answer files are at most "
+                f"{MAX_ANSWER_FILE_BYTES:,}"
+            )
+        answers = read_answers(path.read_bytes(), assignment)
+    except RejectedUpload as exc:
+        result = Result(assignment.id, "rejected", 0.0, assignment.max_score, reason=exc.reason)
+    else:
+        result = grade_answers(assignment, answers)
+    return _show_result(result, args.json)
+
+
+def _show_result(result: Result, as_json: bool) -> int:
+    """Print one result (a table, or the JSON); the exit status of ``markwell grade``."""
+    if as_json:
         print(json.dumps(result.to_json(), indent=2))
     elif result.status != "graded":
         print(f"markwell grade: {result.status}: {result.reason}", file=sys.stderr)
@@ -211,6 +268,55 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    try:
+        catalog = get_settings().catalog()
+        chosen = [catalog[a] for a in args.assignments] or [
+            catalog[a] for a in catalog if catalog[a].kind == "quiz"
+        ]
+    except GraderError as exc:
+        print(f"markwell keys: {exc}", file=sys.stderr)
+        return 2
+    notebooks = [a.id for a in chosen if a.kind != "quiz"]
+    if notebooks:
+        print(f"markwell keys: not a quiz: {', '.join(notebooks)}", file=sys.stderr)
+        return 2
+    count = failed = 0
+    for quiz in chosen:
+        try:
+            keys = compute_keys(quiz, catalog)
+        except GraderError as exc:
+            failed += 1
+            print(f"[FAIL] {quiz.id}: {exc}")
+            continue
+        for key in keys:
+            count += 1
+            failed += not key.ok
+            if not (key.ok and args.check):
+                print(_key_line(key))
+    if not count and not failed:
+        print("markwell keys: no computed keys")
+        return 0
+    print(f"markwell keys: {count} computed keys, {failed} failed")
+    return 1 if failed else 0
+
+
+def _key_line(key: ComputedKey) -> str:
+    where = f"{key.assignment} {key.question} ({key.function})"
+    if key.ok:
+        return f"[ok  ] {where}: {_shown_key(key.computed)}; a student types {key.typed}"
+    return (
+        f"[FAIL] {where}: computed {_shown_key(key.computed)}, but assignment.toml stores "
+        f"{_shown_key(key.stored)}"
+    )
+
+
+def _shown_key(value: object) -> str:
+    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        return "; ".join(value)  # type: ignore[arg-type]
+    return repr(list(value)) if isinstance(value, tuple) else repr(value)
+
+
 def print_result(result: Result) -> None:
     """The table a student reads: test, points, status and one line of feedback."""
     width = max([len(t.name) for t in result.tests] + [4])
@@ -259,10 +365,14 @@ def build_parser() -> argparse.ArgumentParser:
     assignments = sub.add_parser("assignments", help="list the assignment catalog")
     assignments.set_defaults(func=_assignments)
     grade_cmd = sub.add_parser(
-        "grade", help="grade a notebook, or every notebook in a folder, for an assignment"
+        "grade",
+        help="grade a notebook, or every notebook in a folder, for an assignment; or a "
+        "quiz's answer file",
     )
     grade_cmd.add_argument("assignment")
-    grade_cmd.add_argument("file", help="a notebook, or a folder of them")
+    grade_cmd.add_argument(
+        "file", help="a notebook, or a folder of them; for a quiz, an answer file (.json)"
+    )
     grade_cmd.add_argument("--json", action="store_true", help="print the result(s) as JSON")
     grade_cmd.add_argument(
         "--csv", help="folder only: write the scores here (default DIR/grades.csv)"
@@ -279,6 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("assignments", nargs="*", help="ids (default: every notebook one)")
     validate_cmd.add_argument("--junit", help="also write a JUnit XML report to this file")
     validate_cmd.set_defaults(func=_validate)
+    keys_cmd = sub.add_parser(
+        "keys", help="compute the quiz keys of keys.py and check them against the stored ones"
+    )
+    keys_cmd.add_argument("assignments", nargs="*", help="quiz ids (default: every quiz)")
+    keys_cmd.add_argument(
+        "--check", action="store_true", help="print only the keys that differ (for CI)"
+    )
+    keys_cmd.set_defaults(func=_keys)
     doctor = sub.add_parser("doctor", help="check that this machine can grade safely")
     doctor.set_defaults(func=_doctor)
     add_commands(sub)

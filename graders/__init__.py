@@ -5,6 +5,8 @@ Usable alone, with no server and no database::
     from graders import run_notebook, Limits
     with run_notebook("student.ipynb", Limits(cell_seconds=10)) as session:
         result = session.call("softmax", x)
+
+Quizzes need no kernel: ``grade_answers(quiz, read_answers(data, quiz))`` (``graders.quiz``).
 """
 
 from graders.assignments import Assignment, Catalog, load_catalog, read_assignment
@@ -32,6 +34,15 @@ from graders.kernel.pool import KernelPool
 from graders.limits import Limits
 from graders.notebook import read_notebook
 from graders.protocol.codec import Opaque
+from graders.quiz import (
+    ComputedKey,
+    Question,
+    QuizSettings,
+    check_keys,
+    compute_keys,
+    grade_answers,
+    read_answers,
+)
 from graders.report import CellReport, RunReport
 from graders.result import Result, TestResult
 from graders.sandbox.sandbox import SandboxConfig
@@ -47,6 +58,7 @@ __all__ = [
     "Catalog",
     "CellReport",
     "CheckRun",
+    "ComputedKey",
     "FunctionMissing",
     "Graded",
     "GraderError",
@@ -57,6 +69,8 @@ __all__ = [
     "Limits",
     "NotebookSession",
     "Opaque",
+    "Question",
+    "QuizSettings",
     "RejectedUpload",
     "Result",
     "RunReport",
@@ -66,13 +80,17 @@ __all__ = [
     "TestResult",
     "UnknownAssignment",
     "UnsupportedValue",
+    "check_keys",
+    "compute_keys",
     "dump_runs",
     "evaluate",
     "find_notebooks",
     "grade",
+    "grade_answers",
     "grade_folder",
     "load_catalog",
     "load_runs",
+    "read_answers",
     "read_assignment",
     "read_notebook",
     "run_notebook",

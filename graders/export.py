@@ -18,8 +18,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def assignment_tests(assignment: Assignment) -> list[str]:
-    """The assignment's test names in the order grading reports them."""
-    return [check.test_name(output) for check in assignment.checks for output in check.outputs]
+    """The assignment's test names in the order grading reports them (a quiz: its questions)."""
+    checks = [check.test_name(output) for check in assignment.checks for output in check.outputs]
+    return checks + [question.id for question in assignment.questions]
 
 
 def score_rows(

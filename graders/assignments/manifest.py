@@ -11,12 +11,19 @@ import ast
 import math
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
 from graders.errors import AssignmentError
 from graders.limits import Limits
+from graders.quiz.questions import (
+    Question,
+    QuizSettings,
+    check_questions,
+    read_question,
+    read_quiz_settings,
+)
 
 MANIFEST = "assignment.toml"
 HARNESS = "harness.py"
@@ -112,6 +119,10 @@ class Assignment:
     """The manifest's ``[limits]``, applied over the grader's own limits."""
     checks: tuple[Check, ...] = ()
     mutants: tuple[Mutant, ...] = ()
+    questions: tuple[Question, ...] = ()
+    """A quiz's questions, in order (``docs/quizzes.md``); none for a notebook assignment."""
+    quiz: QuizSettings = field(default_factory=QuizSettings)
+    """A quiz's ``[quiz]`` table: time limit and attempts."""
 
     def limits(self, base: Limits | None = None) -> Limits:
         """``base`` (the grader's settings) with this assignment's limits applied."""
@@ -119,7 +130,7 @@ class Assignment:
 
     @property
     def max_score(self) -> float:
-        return sum(c.points for c in self.checks)
+        return sum(c.points for c in self.checks) + sum(q.points for q in self.questions)
 
     @property
     def solution(self) -> Path:
@@ -202,7 +213,7 @@ def read_assignment(folder: Path) -> Assignment:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AssignmentError(str(path), "", f"not valid TOML: {exc}") from exc
     top = _Table(data, path, "")
-    top.unknown({"id", "title", "kind", "seed", "limits", "checks"})
+    top.unknown({"id", "title", "kind", "seed", "limits", "checks", "quiz", "questions"})
     assignment_id = top.get("id", str)
     if not ID_PATTERN.match(assignment_id):
         raise top.error("id", "use lower-case letters, digits and dashes (like rnn-numpy)")
@@ -212,9 +223,22 @@ def read_assignment(folder: Path) -> Assignment:
     limits = _limits(_Table(top.get("limits", dict, {}), path, "limits."))
     raw_checks = top.get("checks", list, [])
     checks = tuple(
-        _check(_Table(c, path, f"checks[{i}].") if isinstance(c, dict) else _not_table(path, i))
+        _check(
+            _Table(c, path, f"checks[{i}].")
+            if isinstance(c, dict)
+            else _not_table(path, i, "checks")
+        )
         for i, c in enumerate(raw_checks)
     )
+    raw_questions = top.get("questions", list, [])
+    questions = tuple(
+        read_question(_Table(q, path, f"questions[{i}]."))
+        if isinstance(q, dict)
+        else _not_table(path, i, "questions")
+        for i, q in enumerate(raw_questions)
+    )
+    check_questions(questions, path, folder)
+    quiz = read_quiz_settings(_Table(top.get("quiz", dict, {}), path, "quiz."))
     seen: set[str] = set()
     for i, check in enumerate(checks):
         if check.function in seen:
@@ -231,6 +255,8 @@ def read_assignment(folder: Path) -> Assignment:
         limit_overrides=limits,
         checks=checks,
         mutants=_mutants(folder / "mutants"),
+        questions=questions,
+        quiz=quiz,
     )
     if kind == "notebook":
         for needed in ("reference.py", "checks.py", "solution.ipynb", "starter.ipynb"):
@@ -238,6 +264,14 @@ def read_assignment(folder: Path) -> Assignment:
                 raise AssignmentError(str(folder / needed), "", "missing")
         if not checks:
             raise AssignmentError(str(path), "checks", "a notebook assignment needs checks")
+        for key in ("questions", "quiz"):
+            if key in data:
+                raise top.error(key, 'only a quiz (kind = "quiz") has questions')
+    else:
+        if checks:
+            raise top.error("checks", "a quiz has questions, not checks")
+        if not questions:
+            raise top.error("questions", "a quiz needs questions ([[questions]])")
     for i, check in enumerate(checks):
         if check.call and not (folder / HARNESS).is_file():
             raise AssignmentError(
@@ -253,8 +287,8 @@ def read_assignment(folder: Path) -> Assignment:
     return assignment
 
 
-def _not_table(path: Path, index: int) -> _Table:
-    raise AssignmentError(str(path), f"checks[{index}]", "must be a table ([[checks]])")
+def _not_table(path: Path, index: int, array: str) -> _Table:
+    raise AssignmentError(str(path), f"{array}[{index}]", f"must be a table ([[{array}]])")
 
 
 def _limits(table: _Table) -> tuple[tuple[str, float], ...]:
