@@ -7,10 +7,11 @@ hold the 404 rules once rather than in every route.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from app.db import Database
 from app.errors import Problem, not_found
 from app.models import Course, CourseAssignment, Enrolment, Submission, User
 from app.settings import Settings
+from graders import Catalog
 
 bearer = HTTPBearer(auto_error=False, description="A token from `markwell users add`.")
 
@@ -188,3 +190,24 @@ def taught_submission(
 
 
 TaughtSubmission = Annotated[Submission, Depends(taught_submission)]
+
+
+_loading = threading.Lock()
+
+
+def catalog_of(app: FastAPI) -> Catalog:
+    """The assignments the settings name, read once per app."""
+    catalog = getattr(app.state, "catalog", None)
+    if catalog is None:
+        with _loading:
+            catalog = getattr(app.state, "catalog", None)
+            if catalog is None:
+                catalog = app.state.catalog = app.state.settings.catalog()
+    return catalog
+
+
+async def get_catalog(request: Request) -> Catalog:
+    return catalog_of(request.app)
+
+
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]

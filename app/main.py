@@ -13,7 +13,7 @@ from app.db import Database
 from app.limits import ENVELOPE_BYTES, BodyLimit
 from app.metrics import Metrics
 from app.queue import Queue
-from app.routers import courses, health, submissions, tokens
+from app.routers import attempts, courses, health, submissions, tokens
 from app.settings import Settings, get_settings
 from graders.sandbox import sandbox, seccomp
 
@@ -77,4 +77,5 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(submissions.router)
     app.include_router(courses.router)
     app.include_router(tokens.router)
+    app.include_router(attempts.router)
     return app

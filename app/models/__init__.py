@@ -3,6 +3,7 @@
 
 from app.models.courses import Course, CourseAssignment, LatePolicy
 from app.models.people import Enrolment, Role, Token, User
+from app.models.quizzes import AttemptStatus, QuizAttempt
 from app.models.submissions import (
     GradingRun,
     RunStatus,
@@ -13,11 +14,13 @@ from app.models.submissions import (
 )
 
 __all__ = [
+    "AttemptStatus",
     "Course",
     "CourseAssignment",
     "Enrolment",
     "GradingRun",
     "LatePolicy",
+    "QuizAttempt",
     "Role",
     "RunStatus",
     "Submission",

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, now
@@ -58,5 +67,13 @@ class CourseAssignment(Base):
     """Fraction of the points lost per started day late (``penalty``)."""
     late_cap: Mapped[float] = mapped_column(Float, default=1.0)
     """Fraction of the points a late submission can reach at most (``cap``)."""
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    """A quiz's time limit per attempt, over the quiz's own ``[quiz] time_limit_minutes``:
+    ``None`` keeps the quiz's, ``0`` means no limit."""
+    late_window_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    """How long past its time limit a quiz attempt still takes answers (kept, marked late,
+    scored by the late policy) before it is submitted with what was saved."""
+    keys_released: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Whether the instructor released the quiz's answer keys (until then no route shows them)."""
 
     course: Mapped[Course] = relationship(back_populates="assignments")

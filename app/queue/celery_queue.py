@@ -114,7 +114,7 @@ def _grader_for(settings: Settings) -> _Grader:
             _exit_on_sigterm()
             _grader = _Grader(
                 pid=os.getpid(),
-                db=Database(settings.database()),
+                db=Database(settings.database(), durable=False),  # lost: graded again
                 catalog=settings.catalog(),
                 limits=settings.limits(),
                 config=settings.sandbox(),

@@ -102,7 +102,7 @@ def work(settings: Settings, name: str, stop: Event | threading.Event, once: boo
     and try again; a grading that fails outside the engine's own error handling gives its run
     back to the queue (the attempt counts) and the worker goes on.
     """
-    db = Database(settings.database())
+    db = Database(settings.database(), durable=False)  # a lost commit is graded again
     catalog = settings.catalog()
     limits, config = settings.limits(), settings.sandbox()
     kernels = Kernels(settings)

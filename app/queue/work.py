@@ -99,7 +99,12 @@ def _grade(
     log.info("grading %s run %d (%s)", submission_id, run_id, assignment_id)
     try:
         assignment = catalog[assignment_id]
-        if kept is not None:
+        if assignment.kind == "quiz":
+            # Answers, graded again by the rules of their attempt (no kernel).
+            from app.services.attempts import regrade_answers  # here: attempts imports us
+
+            graded = Graded(regrade_answers(db, assignment, submission_id))
+        elif kept is not None:
             graded = Graded(evaluate(assignment, load_runs(kept)), load_runs(kept))
         else:
             assert content is not None

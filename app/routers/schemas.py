@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Status = Literal["queued", "running", "graded", "rejected", "error"]
 
@@ -111,3 +111,82 @@ class AssignmentSummary(BaseModel):
     distribution: list[Bucket]
     tests: list[TestSummary] = Field(description="the tests failed most, most first")
     mistakes: list[MistakeSummary] = Field(description="the commonest named mistakes")
+
+
+# -- quiz attempts ------------------------------------------------------------------------
+
+AnswerText = Annotated[str, StringConstraints(max_length=2000)]
+"""An answer as the student typed it (numbers too: ``"2.5e-1"``)."""
+QuestionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class AnswersIn(BaseModel):
+    """Answers to save: each question given replaces its saved answer, ``null`` clears it,
+    questions left out keep theirs. Option letters are lower case, in the order shown."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"answers": {"q1": "b", "q2": ["a", "c"], "q3": "12"}}]},
+    )
+
+    answers: dict[
+        QuestionId, AnswerText | Annotated[list[AnswerText], Field(max_length=50)] | None
+    ] = Field(max_length=200)
+
+
+class QuestionOut(BaseModel):
+    """A question as the student reads it. ``answer`` (the key) and ``explanation`` are null
+    until the course's instructor releases the quiz's keys."""
+
+    id: str
+    type: str = Field(description="`single`, `multiple`, `exact`, `integer`, `shape`, `number`")
+    prompt: str
+    options: list[str] = Field(description="single and multiple: lettered `a`, `b`, ... in order")
+    points: float
+    answer: Any | None = Field(default=None, description="the key, once released")
+    explanation: str | None = Field(default=None, description="shown once the keys are released")
+
+
+AttemptStatus = Literal["open", "submitted"]
+
+
+class AttemptOut(BaseModel):
+    """A quiz attempt by the server's clock: its questions, the answers saved so far, how
+    long it has left and, once submitted, its result (the result JSON of the CLI)."""
+
+    id: str
+    course: str
+    assignment: str
+    user: str
+    number: int = Field(description="1 for the student's first attempt at the quiz")
+    status: AttemptStatus
+    now: datetime = Field(description="the server's time when this was read")
+    started_at: datetime
+    deadline_at: datetime | None = Field(description="start plus the time limit; null: none")
+    closes_at: datetime | None = Field(
+        description="until when late answers are taken; then it is submitted as saved"
+    )
+    due_at: datetime | None = Field(description="the course's due date for the quiz")
+    time_left_seconds: int | None = Field(
+        description="until `deadline_at` by the server's clock; null without a time limit"
+    )
+    answers: dict[str, Any] = Field(description="the saved answers, as given")
+    answered_at: datetime | None = Field(description="when the answers last changed")
+    late: bool = Field(description="an answer changed after the deadline or the due date")
+    late_days: int = Field(description="started days late, for the late policy")
+    submitted_at: datetime | None
+    submission: str | None = Field(description="the submission holding the result")
+    result: dict[str, Any] | None = Field(
+        default=None, description="`{assignment, status, score, max_score, tests: [...]}`"
+    )
+    keys_released: bool
+    questions: list[QuestionOut]
+
+
+class KeysOut(BaseModel):
+    """A quiz's keys, per question, once the instructor has released them."""
+
+    course: str
+    assignment: str
+    released: bool
+    questions: list[QuestionOut]

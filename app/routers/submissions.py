@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app import auth
 from app.db import Database
 from app.deps import (
+    CatalogDep,
     Credentials,
     CurrentUser,
     DbDep,
@@ -23,7 +24,7 @@ from app.deps import (
     valid_submission_id,
 )
 from app.deps import course_assignment as find_course_assignment
-from app.errors import not_found, problems, too_large
+from app.errors import Problem, not_found, problems, too_large
 from app.models import Course, GradingRun, Submission
 from app.routers.schemas import Queued, SubmissionOut, SubmissionPage
 from app.services import submissions as service
@@ -92,6 +93,7 @@ async def upload(
     user: CurrentUser,
     db: DbDep,
     settings: SettingsDep,
+    catalog: CatalogDep,
     file: Annotated[UploadFile, File(description="The notebook (.ipynb)")],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Queued:
@@ -102,6 +104,15 @@ async def upload(
     """
     with db.reader() as session:  # closed before the write: one connection at a time
         target, _role = find_course_assignment(session, user, course, assignment)
+    quiz = assignment in catalog and catalog[assignment].kind == "quiz"
+    if quiz:
+        raise Problem(
+            422,
+            "quiz",
+            "A quiz takes answers, not notebooks",
+            f"{assignment} is a quiz: start an attempt with POST "
+            f"/api/v1/courses/{course}/assignments/{assignment}/attempts",
+        )
     limit = settings.notebook_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:

@@ -792,6 +792,9 @@ def test_no_operation_answers_a_server_error(
     with served(create_app(settings, queue=queue)) as base:
         with httpx.Client(base_url=base) as http:
             sid = upload(http, people_.auth("alice"), notebook("fuzz")).json()["id"]
+            quiz = "/api/v1/courses/c1/assignments/rnn-quiz"
+            aid = http.post(quiz + "/attempts", headers=people_.auth("carol")).json()["id"]
+            http.post(quiz + "/keys/release", headers=people_.auth("carol"))
         finish(db, current_run(db, sid), scored(20.0))
         schema = schemathesis.openapi.from_url(base + "/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
@@ -799,7 +802,13 @@ def test_no_operation_answers_a_server_error(
         operations = [op for op in operations if op.path != "/api/v1/tokens/current"]
         assert len(operations) >= 10
         seen: set[tuple[str, str, int]] = set()
-        known = {"course": "c1", "assignment": "rnn-numpy", "submission_id": sid}
+        known = {
+            "course": "c1",
+            "assignment": "rnn-numpy",
+            "submission_id": sid,
+            "quiz": "rnn-quiz",
+            "attempt_id": aid,
+        }
         positive, negative = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
         for operation in operations:
             real = {k: v for k, v in known.items() if "{" + k + "}" in operation.path}

@@ -21,6 +21,7 @@ TABLES = {
     "submission_files",
     "grading_runs",
     "test_results",
+    "quiz_attempts",
 }
 
 
