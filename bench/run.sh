@@ -4,11 +4,19 @@
 #   bash bench/run.sh --quick            runtime benchmark, smoke run (3 rounds, batches of 10)
 #   bash bench/run.sh grading            grading benchmark on rnn-numpy, full run
 #   bash bench/run.sh grading --quick    grading benchmark, smoke run (2 rounds, a batch of 10)
+#   bash bench/run.sh service            the web service: latency, GET throughput, a burst of 500
+#   bash bench/run.sh service --quick    the same, smaller (a burst of 60)
 # Further arguments go to the benchmark script (bench_runtime.py or bench_grading.py).
 # Needs root (Markwell's sandbox) and Markwell's venv (scripts/setup). nbgrader gets a venv of
 # its own under bench/.work/, made here on first use, so it never touches .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = service ]; then
+    shift
+    # wrk drives the GET load; PostgreSQL and Redis must be running (as for the tests).
+    command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+    exec .venv/bin/python bench/bench_service.py "$@"
+fi
 venv=bench/.work/nbgrader-venv
 if [ ! -x "$venv/bin/nbgrader" ]; then
     echo "run.sh: creating $venv (pip install nbgrader numpy)"
