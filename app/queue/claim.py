@@ -219,6 +219,13 @@ def _give_up(
     ).rowcount
     if not ended:
         return
+    make_current(session, submission_id, run_id)
+    settle(session, submission_id)
+
+
+def make_current(session: Session, submission_id: str, run_id: int) -> None:
+    """Make finished run ``run_id`` its submission's result unless a newer run already is:
+    exactly one current result, the newest that finished."""
     number = session.scalar(select(GradingRun.number).where(GradingRun.id == run_id))
     current = session.scalar(
         select(GradingRun.number)
@@ -229,7 +236,6 @@ def _give_up(
         session.execute(
             update(Submission).where(Submission.id == submission_id).values(current_run_id=run_id)
         )
-    settle(session, submission_id)
 
 
 def settle(session: Session, submission_id: str) -> None:

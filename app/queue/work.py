@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from app.db import Database, now
 from app.logs import bound
 from app.models import GradingRun, Submission, SubmissionFile, TestRow
-from app.queue.claim import settle
+from app.queue.claim import make_current, settle
 from graders import (
     Catalog,
     Graded,
@@ -163,18 +163,10 @@ def record(db: Database, run_id: int, worker: str, graded: Graded) -> bool:
             )
             for t in result.tests
         )
-        run = session.get(GradingRun, run_id)
-        assert run is not None
-        submission = session.get(Submission, run.submission_id)
-        assert submission is not None
-        current = (
-            session.get(GradingRun, submission.current_run_id)
-            if submission.current_run_id is not None
-            else None
+        submission_id = session.scalar(
+            select(GradingRun.submission_id).where(GradingRun.id == run_id)
         )
-        # Exactly one current result: the newest run that finished.
-        if current is None or current.number < run.number:
-            submission.current_run_id = run_id
-        session.flush()
-        settle(session, submission.id)
+        assert submission_id is not None
+        make_current(session, submission_id, run_id)
+        settle(session, submission_id)
         return True

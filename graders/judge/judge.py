@@ -147,6 +147,17 @@ class Trusted:
             )
         return probe
 
+    def candidates(self, check: Check) -> list[Callable[..., Any]]:
+        """How to compute the check's expected output: the reference, then each accepted
+        variant standing in for the checked function."""
+        accepted = [
+            self.caller(
+                check, check.function, self.function(self.reference, a, "accepted variant"), a
+            )
+            for a in check.accept
+        ]
+        return [self.caller(check), *accepted]
+
     def inputs(self, case: Case) -> tuple[Any, ...]:
         """The case's arguments, regenerated: the same seed always gives the same inputs."""
         gen = self.function(self.checks, case.generator, "input generator")
@@ -218,23 +229,22 @@ def _call(session: NotebookSession, function: str, case: Case, args: tuple[Any, 
 def _outcome(case: Case, result: CallResult | GraderError) -> Case:
     """The case with what its call gave: the value, or the verdict and its detail."""
     # ``detail`` reads after the function's name: "rnn_forward raised ValueError: ...".
-    try:
-        if isinstance(result, GraderError):
-            raise result
-    except StudentException as exc:
-        return replace(case, verdict=exc.status, detail=f"raised {exc.detail}")
-    except UnsupportedValue as exc:
-        detail = f"returned a value that cannot be graded: {exc.detail}"
-        return replace(case, verdict=exc.status, detail=detail)
-    except (FunctionMissing, CallTimeout) as exc:
-        return replace(case, verdict=exc.status, detail=exc.detail)
-    except CallError as exc:
-        return replace(case, verdict=exc.status, detail=f"could not be called: {exc.detail}")
-    except KernelDied as exc:
-        if exc.verdict in ("memory", "timeout"):
-            return replace(case, verdict=exc.verdict, detail=exc.detail)
-        return replace(case, verdict="error", detail=f"crashed its kernel: {exc.detail}")
-    return replace(case, got=result.value, mutated=result.mutated)
+    if isinstance(result, CallResult):
+        return replace(case, got=result.value, mutated=result.mutated)
+    if isinstance(result, StudentException):
+        return replace(case, verdict=result.status, detail=f"raised {result.detail}")
+    if isinstance(result, UnsupportedValue):
+        detail = f"returned a value that cannot be graded: {result.detail}"
+        return replace(case, verdict=result.status, detail=detail)
+    if isinstance(result, (FunctionMissing, CallTimeout)):
+        return replace(case, verdict=result.status, detail=result.detail)
+    if isinstance(result, CallError):
+        return replace(case, verdict=result.status, detail=f"could not be called: {result.detail}")
+    if isinstance(result, KernelDied):
+        if result.verdict in ("memory", "timeout"):
+            return replace(case, verdict=result.verdict, detail=result.detail)
+        return replace(case, verdict="error", detail=f"crashed its kernel: {result.detail}")
+    raise result
 
 
 def _own_gradient(
@@ -251,10 +261,8 @@ def _own_gradient(
     if not isinstance(probe, Probe) or probe.forward not in defined:
         return case
     tol = Tolerance(rtol=check.rtol, atol=check.atol)
-    accepted = [trusted.function(trusted.reference, a, "accepted variant") for a in check.accept]
-    expected = [_safe(fn, args) for fn in [trusted.caller(check), *accepted]]
-    got = case.got
-    wrong = [key for key in probe.wrt if not any(_key_matches(e, got, key, tol) for e in expected)]
+    expected = [_safe(fn, args) for fn in trusted.candidates(check)]
+    wrong = _wrong_keys(probe, expected, case.got, tol)
     failed = False
 
     def forward(inputs: tuple[Any, ...]) -> Any:
@@ -269,6 +277,11 @@ def _own_gradient(
 
     own = tuple((key, gradient.numeric(forward, probe, key, case.seed or 0)) for key in wrong)
     return replace(case, own_gradient=own)
+
+
+def _wrong_keys(probe: Probe, candidates: list[Any], got: Any, tol: Tolerance) -> list[str]:
+    """The gradient keys of ``got`` that match no candidate output (reference or accepted)."""
+    return [k for k in probe.wrt if not any(_key_matches(e, got, k, tol) for e in candidates)]
 
 
 def _key_matches(expected: Any, got: Any, key: str, tol: Tolerance) -> bool:
@@ -318,13 +331,7 @@ class _Outcome:
 
 def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResult]:
     tol = Tolerance(rtol=check.rtol, atol=check.atol)
-    reference = trusted.caller(check)
-    accepted = [
-        trusted.caller(
-            check, check.function, trusted.function(trusted.reference, a, "accepted variant"), a
-        )
-        for a in check.accept
-    ]
+    reference, *accepted = trusted.candidates(check)
     mutants = [
         (m, trusted.caller(check, m.target, trusted.mutants[m.id], m.id))
         for m in trusted.assignment.mutants
@@ -453,7 +460,7 @@ def _gradient_feedback(
             return ""
         return _descent_feedback(check, output, probe, case.got, candidates[0])
     reference = trusted.function(trusted.reference, probe.forward, "forward function")
-    wrong = [k for k in probe.wrt if not any(_key_matches(e, case.got, k, tol) for e in candidates)]
+    wrong = _wrong_keys(probe, candidates, case.got, tol)
     seed = case.seed or 0
     for key in wrong:
         mine = gradient.analytic(case.got, probe, key, seed)
