@@ -107,8 +107,8 @@ class NotebookSession:
         """Call ``name`` once per argument tuple, in one round trip to the kernel.
 
         Entry ``i`` is the :class:`CallResult` of ``calls[i]``, the error that call gave
-        (``StudentException``, ``CallTimeout``, ``KernelDied``...), or ``None`` when the
-        batch stopped before reaching it (an earlier call crashed the kernel or timed out):
+        (``StudentException``, ``CallTimeout``...), or ``None`` when the batch did not bring
+        its result back (the kernel died during the batch, or an earlier call timed out):
         call that one alone with :meth:`call`. Each call gets ``call_seconds`` of its own.
         Printed output is not kept per call (``stdout`` is empty).
         """
@@ -397,7 +397,6 @@ class NotebookSession:
             self._place_harness(kernel)
         _write_args(args_file, [(tuple(args), {}) for args in calls])
         code = f'__import__("_markwell_call").call_many({name!r}, {nonce!r})'
-        oom_before = kernel.sandbox.oom_kills()
         msg_id = kc.execute(code, silent=False, store_history=False, stop_on_error=False)
         collector = _CallCollector(msg_id, nonce, self.limits, count=len(calls))
         try:
@@ -413,10 +412,9 @@ class NotebookSession:
             return out
         first = next((i for i, r in enumerate(out) if r is None), None)
         if not kernel.alive():
-            info = kernel.sandbox.exit_info(oom_before)
+            # Which call killed it is not known: the result of the one before may still have
+            # been in flight. Every call without a result is left to be called alone.
             kernel.close()
-            if first is not None:
-                out[first] = KernelDied(info.verdict, f"{name}: {info.detail}")
             return out
         stopped = await self._stop(msg_id)
         detail = f"did not return within {self.limits.call_seconds:g} s"

@@ -190,7 +190,9 @@ def test_a_slow_call_in_a_batch_times_out_alone_and_the_rest_is_left_to_call(bat
 
 def test_a_call_that_kills_the_kernel_loses_only_itself(batch_session):
     out = batch_session.call_many("crash_on", [(1,), (2,), (3,)])
-    assert out[0].value == 10
-    assert isinstance(out[1], KernelDied)
-    assert out[2] is None
-    assert batch_session.call("crash_on", 3).value == 30  # on a restarted kernel
+    # The first result may or may not have left the kernel before it died.
+    assert out[0] is None or out[0].value == 10
+    assert out[1:] == [None, None]  # left to be called alone, on a restarted kernel
+    with pytest.raises(KernelDied):
+        batch_session.call("crash_on", 2)
+    assert batch_session.call("crash_on", 3).value == 30
