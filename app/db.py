@@ -86,14 +86,18 @@ def use_clock(clock: Clock) -> Iterator[Clock]:
         _clock = before
 
 
-def make_engine(url: str, immediate: bool = True, durable: bool = True) -> Engine:
+def make_engine(
+    url: str, immediate: bool = True, durable: bool = True, foreign_keys: bool = True
+) -> Engine:
     """An engine for ``url``: SQLite in WAL mode with foreign keys and a busy timeout, so the
     embedded workers and the API can write at once; PostgreSQL with a checked pool (and,
     unless ``durable``, commits that do not wait for the WAL flush: for workers only).
 
     On SQLite, ``immediate`` transactions take the write lock when they begin, so two writers
     queue on the busy timeout instead of failing when a reader turns writer; an engine for
-    reads only passes ``False`` (in WAL mode readers never wait).
+    reads only passes ``False`` (in WAL mode readers never wait). Migrations pass
+    ``foreign_keys=False``: SQLite alters a table by copying it and dropping the original,
+    and with foreign keys on, that drop would cascade to every row that refers to it.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -126,7 +130,7 @@ def make_engine(url: str, immediate: bool = True, durable: bool = True) -> Engin
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -6,20 +6,19 @@ hold the 404 rules once rather than in every route.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import auth
 from app.db import Database
-from app.errors import Problem, not_found
-from app.models import Course, CourseAssignment, Enrolment, Submission, User
+from app.errors import Problem
+from app.models import Course, Submission, User
+from app.services import access
 from app.settings import Settings
 from graders import Catalog
 
@@ -87,106 +86,26 @@ def current_token(user: CurrentUser, credentials: Credentials) -> str:
 
 CurrentToken = Annotated[str, Depends(current_token)]
 
-_SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def plausible(name: str, longest: int = 64) -> bool:
-    """Whether ``name`` could be a course slug or an assignment id at all; anything else is
-    answered 404 without a query (a NUL byte is not even a valid PostgreSQL string)."""
-    return 0 < len(name) <= longest and name.isprintable()
-
-
-def role_in(session: Session, user: User, course_id: int) -> str | None:
-    """``instructor``, ``student``, or ``None`` when the user is not in the course."""
-    return session.scalar(
-        select(Enrolment.role).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
-    )
-
-
-def course_assignment(
-    session: Session, user: User, course: str, assignment: str
-) -> tuple[CourseAssignment, str]:
-    """The course's assignment and the caller's role in the course; 404 for a course the
-    caller is not in, as for one that does not exist."""
-    if not (plausible(course) and plausible(assignment)):
-        raise not_found("assignment in that course")
-    found = session.execute(
-        select(CourseAssignment, Enrolment.role)
-        .join(Course, Course.id == CourseAssignment.course_id)
-        .join(Enrolment, Enrolment.course_id == Course.id)
-        .where(
-            Course.slug == course,
-            CourseAssignment.assignment == assignment,
-            Enrolment.user_id == user.id,
-        )
-    ).first()
-    if found is None:
-        raise not_found(f"assignment {assignment} in course {course}")
-    return found[0], found[1]
-
-
-def taught_assignment(
-    session: Session, user: User, course: str, assignment: str
-) -> CourseAssignment:
-    """A course's assignment, for one of the course's instructors; 404 for everyone else
-    (its students included: an instructor's resource is not revealed to them)."""
-    target, role = course_assignment(session, user, course, assignment)
-    if role != "instructor":
-        raise not_found(f"assignment {assignment} in course {course}")
-    return target
-
 
 def taught_course(course: str, session: ReadSession, user: CurrentUser) -> Course:
     """A course the caller teaches; 404 for everyone else."""
-    found = None
-    if plausible(course):
-        found = session.scalar(
-            select(Course)
-            .join(Enrolment, Enrolment.course_id == Course.id)
-            .where(
-                Course.slug == course,
-                Enrolment.user_id == user.id,
-                Enrolment.role == "instructor",
-            )
-        )
-    if found is None:
-        raise not_found(f"course {course}")
-    return found
+    return access.taught_course(session, user, course)
 
 
 TaughtCourse = Annotated[Course, Depends(taught_course)]
 
 
-def valid_submission_id(submission_id: str) -> bool:
-    """Whether ``submission_id`` could name a submission at all (else 404 without a query)."""
-    return _SUBMISSION_ID.fullmatch(submission_id) is not None
-
-
 def visible_submission(submission_id: str, session: ReadSession, user: CurrentUser) -> Submission:
     """A submission the caller may see: their own, or any in a course they teach; else 404."""
-    if not valid_submission_id(submission_id):
-        raise not_found("submission")
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise not_found("submission")
-    if submission.user_id != user.id:
-        course_id = submission.course_assignment.course_id
-        if role_in(session, user, course_id) != "instructor":
-            raise not_found("submission")
-    return submission
+    return access.visible_submission(session, user, submission_id)
 
 
 VisibleSubmission = Annotated[Submission, Depends(visible_submission)]
 
 
-def taught_submission(
-    submission: VisibleSubmission, session: ReadSession, user: CurrentUser
-) -> Submission:
+def taught_submission(submission_id: str, session: ReadSession, user: CurrentUser) -> Submission:
     """A submission in a course the caller teaches; 404 for everyone else, its author too."""
-    course_id = submission.course_assignment.course_id
-    if role_in(session, user, course_id) != "instructor":
-        raise not_found("submission")
-    return submission
+    return access.taught_submission(session, user, submission_id)
 
 
 TaughtSubmission = Annotated[Submission, Depends(taught_submission)]

@@ -1,7 +1,9 @@
 """Service errors as RFC 9457 problem documents (``application/problem+json``).
 
-Routes and services raise :class:`Problem`; one handler turns it, and FastAPI's own
-validation and HTTP errors, into ``{"type", "title", "status", "detail"}``. An error nobody
+Routes raise :class:`Problem`; services raise the domain errors of
+:mod:`app.services.errors`, which :func:`from_service` gives their status here (the one place
+that knows it). One handler turns both, and FastAPI's own validation and HTTP errors, into
+``{"type", "title", "status", "detail"}``. An error nobody
 expected is a 500 document too, without the exception's text (it is logged instead).
 :func:`problems` describes the documents a route may answer with, for the OpenAPI schema.
 """
@@ -15,6 +17,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.services.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    RateLimited,
+    ServiceError,
+    TooLarge,
+    Unsupported,
+)
 
 PROBLEM_TYPES = "https://markwell.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -95,6 +107,29 @@ def too_large(limit: int, what: str = "the request") -> Problem:
     return Problem(413, "too-large", "Upload too large", f"{what} is over the {limit:,}-byte limit")
 
 
+STATUSES: dict[type[ServiceError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Unsupported: 415,
+    Invalid: 422,
+    RateLimited: 429,
+}
+"""The status each kind of service error is answered with."""
+
+
+def from_service(error: ServiceError) -> Problem:
+    """The problem document a service's refusal is answered with."""
+    status = next(
+        (code for kind, code in STATUSES.items() if isinstance(error, kind)),
+        422,
+    )
+    headers = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    return Problem(status, error.kind, error.title, error.detail, headers=headers, **error.extra)
+
+
 def problem_response(problem: Problem) -> JSONResponse:
     return JSONResponse(
         problem.document(),
@@ -120,6 +155,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc)
+
+    @app.exception_handler(ServiceError)
+    async def _refused(request: Request, exc: ServiceError) -> JSONResponse:
+        return problem_response(from_service(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,7 +26,7 @@ from graders.errors import (
     UnknownAssignment,
     UnsupportedValue,
 )
-from graders.export import score_rows, scores_csv
+from graders.export import score_cell, score_rows, scores_csv, text_cell
 from graders.grading import Graded, grade
 from graders.judge.judge import Case, CheckRun, evaluate
 from graders.judge.stored import dump_runs, load_runs
@@ -44,11 +44,22 @@ from graders.quiz import (
     read_answers,
 )
 from graders.report import CellReport, RunReport
-from graders.result import Result, TestResult
+from graders.result import (
+    RESULT_STATUSES,
+    TEST_STATUSES,
+    Result,
+    ResultStatus,
+    TestResult,
+    TestStatus,
+)
 from graders.sandbox.sandbox import SandboxConfig
 from graders.session import CallResult, NotebookSession, run_notebook
+from graders.session import KernelSource as AcquireKernel
 
 __all__ = [
+    "RESULT_STATUSES",
+    "TEST_STATUSES",
+    "AcquireKernel",
     "Assignment",
     "AssignmentError",
     "CallError",
@@ -73,11 +84,13 @@ __all__ = [
     "QuizSettings",
     "RejectedUpload",
     "Result",
+    "ResultStatus",
     "RunReport",
     "SandboxConfig",
     "SandboxError",
     "StudentException",
     "TestResult",
+    "TestStatus",
     "UnknownAssignment",
     "UnsupportedValue",
     "check_keys",
@@ -94,6 +107,8 @@ __all__ = [
     "read_assignment",
     "read_notebook",
     "run_notebook",
+    "score_cell",
     "score_rows",
     "scores_csv",
+    "text_cell",
 ]

@@ -71,3 +71,13 @@ def _number(value: float) -> str:
 
 def _text(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def score_cell(value: float) -> str:
+    """A score as a gradebook cell writes it: no float noise, no trailing zeros."""
+    return _number(value)
+
+
+def text_cell(value: str) -> str:
+    """Text from a student (a file name, a note) as a cell a spreadsheet shows, never runs."""
+    return _text(value)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-TestStatus = Literal["passed", "failed", "error", "timeout", "memory", "missing"]
-ResultStatus = Literal["graded", "rejected", "error"]
+TestStatus = Literal["passed", "failed", "error", "timeout", "memory", "missing", "pending"]
+ResultStatus = Literal["graded", "needs-grading", "rejected", "error"]
+TEST_STATUSES: tuple[str, ...] = get_args(TestStatus)
+RESULT_STATUSES: tuple[str, ...] = get_args(ResultStatus)
 
 
 @dataclass(frozen=True)

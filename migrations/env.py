@@ -28,7 +28,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or get_settings().database())
+    url = config.get_main_option("sqlalchemy.url") or get_settings().database()
+    # Foreign keys off: SQLite alters a table by copying it and dropping the original, and
+    # that drop would cascade to every row referring to it.
+    engine = make_engine(url, foreign_keys=False)
     try:
         with engine.connect() as connection:
             _run(connection)

@@ -1,16 +1,21 @@
 """The service's tables (SQLAlchemy 2 typed mappings); the schema itself comes from
 ``migrations/``. Importing this package registers every table on ``app.db.Base.metadata``."""
 
-from app.models.courses import Course, CourseAssignment, LatePolicy
-from app.models.people import Enrolment, Role, Token, User
-from app.models.quizzes import AttemptStatus, QuizAttempt
+from app.models.courses import Course, CourseAssignment
+from app.models.people import Enrolment, Token, User
+from app.models.quizzes import QuizAttempt
 from app.models.submissions import (
     GradingRun,
-    RunStatus,
     Submission,
     SubmissionFile,
-    SubmissionStatus,
     TestRow,
+)
+from app.models.vocabulary import (
+    AttemptStatus,
+    LatePolicyName,
+    Role,
+    RunStatus,
+    SubmissionStatus,
 )
 
 __all__ = [
@@ -19,7 +24,7 @@ __all__ = [
     "CourseAssignment",
     "Enrolment",
     "GradingRun",
-    "LatePolicy",
+    "LatePolicyName",
     "QuizAttempt",
     "Role",
     "RunStatus",

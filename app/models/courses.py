@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -18,11 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, now
+from app.models.vocabulary import LATE_POLICIES, LatePolicyName, one_of
 
 if TYPE_CHECKING:
     from app.models.people import Enrolment
-
-LatePolicy = Literal["none", "penalty", "cap"]
 
 
 class Course(Base):
@@ -50,7 +49,7 @@ class CourseAssignment(Base):
     __tablename__ = "course_assignments"
     __table_args__ = (
         UniqueConstraint("course_id", "assignment"),
-        CheckConstraint("late_policy IN ('none', 'penalty', 'cap')", name="late_policy"),
+        CheckConstraint(one_of("late_policy", LATE_POLICIES), name="late_policy"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +61,7 @@ class CourseAssignment(Base):
     points: Mapped[float | None] = mapped_column(Float, default=None)
     """Scores are scaled to this many points; ``None`` keeps the assignment's own."""
     attempt_limit: Mapped[int | None] = mapped_column(Integer, default=None)
-    late_policy: Mapped[str] = mapped_column(String(20), default="none")
+    late_policy: Mapped[LatePolicyName] = mapped_column(String(20), default="none")
     late_penalty: Mapped[float] = mapped_column(Float, default=0.0)
     """Fraction of the points lost per started day late (``penalty``)."""
     late_cap: Mapped[float] = mapped_column(Float, default=1.0)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, now
+from app.models.vocabulary import ROLES, Role, one_of
 
 if TYPE_CHECKING:
     from app.models.courses import Course
-
-Role = Literal["instructor", "student"]
 
 
 class User(Base):
@@ -49,13 +48,13 @@ class Enrolment(Base):
     __tablename__ = "enrolments"
     __table_args__ = (
         UniqueConstraint("user_id", "course_id"),
-        CheckConstraint("role IN ('instructor', 'student')", name="role"),
+        CheckConstraint(one_of("role", ROLES), name="role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(back_populates="enrolments")
     course: Mapped[Course] = relationship(back_populates="enrolments")

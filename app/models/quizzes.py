@@ -10,7 +10,7 @@ unique with them, so two racing starts can never both make the same attempt.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -26,13 +26,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, now
 from app.models.submissions import new_id
+from app.models.vocabulary import ATTEMPT_STATUSES, AttemptStatus, one_of
 
 if TYPE_CHECKING:
     from app.models.courses import CourseAssignment
     from app.models.people import User
     from app.models.submissions import Submission
-
-AttemptStatus = Literal["open", "submitted"]
 
 
 class QuizAttempt(Base):
@@ -41,7 +40,7 @@ class QuizAttempt(Base):
     __tablename__ = "quiz_attempts"
     __table_args__ = (
         UniqueConstraint("course_assignment_id", "user_id", "number"),
-        CheckConstraint("status IN ('open', 'submitted')", name="status"),
+        CheckConstraint(one_of("status", ATTEMPT_STATUSES), name="status"),
         Index("ix_quiz_attempts_open", "status", "deadline_at"),
     )
 
@@ -52,7 +51,7 @@ class QuizAttempt(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     """1 for a student's first attempt at the quiz, then one more for each."""
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[AttemptStatus] = mapped_column(String(20), default="open")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     """``started_at`` plus the time limit; ``None`` when the quiz has none."""

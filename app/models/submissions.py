@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -27,14 +27,21 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, now
+from app.models.vocabulary import (
+    RUN_STATUSES,
+    SUBMISSION_STATUSES,
+    TEST_STATUSES,
+    RunReason,
+    RunStatus,
+    SubmissionKind,
+    SubmissionStatus,
+    TestStatus,
+    one_of,
+)
 
 if TYPE_CHECKING:
     from app.models.courses import CourseAssignment
     from app.models.people import User
-
-SubmissionStatus = Literal["queued", "running", "graded", "rejected", "error"]
-RunStatus = SubmissionStatus
-_STATUSES = "status IN ('queued', 'running', 'graded', 'rejected', 'error')"
 
 
 def new_id() -> str:
@@ -47,7 +54,7 @@ class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (
         UniqueConstraint("user_id", "idempotency_key"),
-        CheckConstraint(_STATUSES, name="status"),
+        CheckConstraint(one_of("status", SUBMISSION_STATUSES), name="status"),
         Index("ix_submissions_assignment_user", "course_assignment_id", "user_id"),
     )
 
@@ -57,12 +64,12 @@ class Submission(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
-    kind: Mapped[str] = mapped_column(String(20), default="notebook")
+    kind: Mapped[SubmissionKind] = mapped_column(String(20), default="notebook")
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[SubmissionStatus] = mapped_column(String(20), default="queued")
     idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
     current_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("grading_runs.id", use_alter=True, ondelete="SET NULL"), default=None
@@ -102,7 +109,7 @@ class GradingRun(Base):
     __tablename__ = "grading_runs"
     __table_args__ = (
         UniqueConstraint("submission_id", "number"),
-        CheckConstraint(_STATUSES, name="status"),
+        CheckConstraint(one_of("status", RUN_STATUSES), name="status"),
         Index("ix_grading_runs_queue", "status", "fair_rank", "queued_at"),
     )
 
@@ -112,11 +119,11 @@ class GradingRun(Base):
     )
     number: Mapped[int] = mapped_column(Integer)
     """1 for the first grading, then one more for each regrade."""
-    reason: Mapped[str] = mapped_column(String(20), default="upload")
+    reason: Mapped[RunReason] = mapped_column(String(20), default="upload")
     rejudge_of: Mapped[int | None] = mapped_column(
         ForeignKey("grading_runs.id", ondelete="SET NULL"), default=None
     )
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[RunStatus] = mapped_column(String(20), default="queued")
     fair_rank: Mapped[int] = mapped_column(Integer, default=0)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -144,6 +151,7 @@ class TestRow(Base):
 
     __test__ = False  # not a pytest class, despite the name
     __tablename__ = "test_results"
+    __table_args__ = (CheckConstraint(one_of("status", TEST_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(
@@ -151,7 +159,7 @@ class TestRow(Base):
     )
     name: Mapped[str] = mapped_column(String(200), index=True)
     function: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[TestStatus] = mapped_column(String(20))
     score: Mapped[float] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float)
     feedback: Mapped[str] = mapped_column(Text, default="")

@@ -41,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import Database
 from app.models import GradingRun
 from app.queue.claim import claim_next, release
-from app.queue.embedded import Kernels, Reconciler, beat_seconds, grade_held, worker_name
+from app.queue.embedded import Reconciler, WarmPools, beat_seconds, grade_held, worker_name
 from app.settings import Settings
 from graders import Catalog, Limits, SandboxConfig
 
@@ -95,7 +95,7 @@ class _Grader:
     catalog: Catalog
     limits: Limits
     config: SandboxConfig
-    kernels: Kernels
+    kernels: WarmPools
     every: float
 
     def close(self) -> None:
@@ -118,7 +118,7 @@ def _grader_for(settings: Settings) -> _Grader:
                 catalog=settings.catalog(),
                 limits=settings.limits(),
                 config=settings.sandbox(),
-                kernels=Kernels(settings),
+                kernels=WarmPools(settings),
                 every=beat_seconds(settings),
             )
         return _grader

@@ -9,7 +9,6 @@ reconciler sees its heartbeat go stale and queues the run again.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, func, select, update
@@ -17,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.db import Database, is_sqlite, now
 from app.models import CourseAssignment, GradingRun, Submission
-from graders import Result
+from app.services.results.record import error_result, record_result, settle
+from graders import Catalog, Graded
 
 
 def enqueue(
@@ -139,18 +139,24 @@ def release(db: Database, run_ids: list[int], worker: str) -> None:
             settle(session, submission_id)
 
 
-def requeue_stale(db: Database, stale_seconds: float, max_attempts: int) -> list[int]:
+def requeue_stale(
+    db: Database, stale_seconds: float, max_attempts: int, catalog: Catalog
+) -> list[int]:
     """Queue again the runs whose worker stopped reporting; past ``max_attempts`` a run is
     an ``error`` (a notebook that kills every worker that takes it must not loop forever).
     Returns the ids queued again."""
     cutoff = now() - timedelta(seconds=stale_seconds)
     # The cutoff is part of every UPDATE too: a worker whose heartbeat lands between the
     # SELECT and the UPDATE keeps its run.
-    return _take_back(db, GradingRun.heartbeat_at < cutoff, max_attempts)
+    return _take_back(db, GradingRun.heartbeat_at < cutoff, max_attempts, catalog)
 
 
 def give_back(
-    db: Database, worker: str, max_attempts: int, run_ids: list[int] | None = None
+    db: Database,
+    worker: str,
+    max_attempts: int,
+    catalog: Catalog,
+    run_ids: list[int] | None = None,
 ) -> list[int]:
     """Queue again the runs ``worker`` holds (all, or those of ``run_ids``) because it died
     or its grading crashed: unlike :func:`release` the attempt counts, so past
@@ -160,10 +166,12 @@ def give_back(
         if not run_ids:
             return []
         held = and_(held, GradingRun.id.in_(run_ids))
-    return _take_back(db, held, max_attempts)
+    return _take_back(db, held, max_attempts, catalog)
 
 
-def _take_back(db: Database, which: ColumnElement[bool], max_attempts: int) -> list[int]:
+def _take_back(
+    db: Database, which: ColumnElement[bool], max_attempts: int, catalog: Catalog
+) -> list[int]:
     with db.session() as session:
         rows = session.execute(
             select(GradingRun.id, GradingRun.attempts, GradingRun.submission_id).where(
@@ -178,7 +186,7 @@ def _take_back(db: Database, which: ColumnElement[bool], max_attempts: int) -> l
                     f"its grading stopped {attempts} times without a result (the grading "
                     "process died each time)"
                 )
-                _give_up(session, run_id, submission_id, detail, still)
+                _give_up(session, run_id, submission_id, detail, still, catalog)
             else:
                 moved = session.execute(
                     update(GradingRun).where(*still).values(status="queued", worker=None)
@@ -195,57 +203,15 @@ def _give_up(
     submission_id: str,
     detail: str,
     still: tuple[ColumnElement[bool], ...],
+    catalog: Catalog,
 ) -> None:
-    """Finish a run as ``error`` with a result a student can read, and make it current as
-    :func:`app.queue.work.record` would."""
-    assignment = session.scalar(
+    """Finish a run as ``error`` with a result a student can read, made current as any
+    other result is."""
+    assignment_id = session.scalar(
         select(CourseAssignment.assignment)
         .join(Submission, Submission.course_assignment_id == CourseAssignment.id)
         .where(Submission.id == submission_id)
     )
-    result = Result(assignment or "", "error", 0.0, 0.0, reason=detail)
-    ended = session.execute(
-        update(GradingRun)
-        .where(*still)
-        .values(
-            status="error",
-            detail=detail,
-            finished_at=now(),
-            worker=None,
-            score=0.0,
-            max_score=0.0,
-            result=json.dumps(result.to_json()),
-        )
-    ).rowcount
-    if not ended:
-        return
-    make_current(session, submission_id, run_id)
-    settle(session, submission_id)
-
-
-def make_current(session: Session, submission_id: str, run_id: int) -> None:
-    """Make finished run ``run_id`` its submission's result unless a newer run already is:
-    exactly one current result, the newest that finished."""
-    number = session.scalar(select(GradingRun.number).where(GradingRun.id == run_id))
-    current = session.scalar(
-        select(GradingRun.number)
-        .join(Submission, Submission.current_run_id == GradingRun.id)
-        .where(Submission.id == submission_id)
-    )
-    if current is None or (number is not None and current < number):
-        session.execute(
-            update(Submission).where(Submission.id == submission_id).values(current_run_id=run_id)
-        )
-
-
-def settle(session: Session, submission_id: str) -> None:
-    """Make a submission's status its latest run's (in the caller's transaction)."""
-    latest = session.scalar(
-        select(GradingRun.status)
-        .where(GradingRun.submission_id == submission_id)
-        .order_by(GradingRun.number.desc())
-        .limit(1)
-    )
-    session.execute(
-        update(Submission).where(Submission.id == submission_id).values(status=latest or "error")
-    )
+    assignment_id = assignment_id or ""
+    result = error_result(assignment_id, catalog.assignments.get(assignment_id), detail)
+    record_result(session, run_id, Graded(result), and_(*still))

@@ -29,9 +29,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import Database
 from app.models import GradingRun
 from app.queue.claim import claim_next, give_back, heartbeat, release, requeue_stale
-from app.queue.work import KernelsFor, grade_run
+from app.queue.work import grade_run
+from app.services.results.dispatch import WarmKernels
 from app.settings import Settings
-from graders import Catalog, KernelPool, Limits, SandboxConfig
+from graders import AcquireKernel, Catalog, KernelPool, Limits, SandboxConfig
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,9 @@ def beating(db: Database, run_id: int, worker: str, every: float) -> Iterator[No
         thread.join()
 
 
-class Kernels:
-    """Warm kernel pools, one per set of limits (an assignment's limits are fixed at start)."""
+class WarmPools:
+    """Warm kernel pools, one per set of limits (an assignment's limits are fixed at start):
+    called with an assignment's limits, gives its pool's ``acquire`` (``None``: cold starts)."""
 
     def __init__(self, settings: Settings, size: int = 1) -> None:
         self.settings = settings
@@ -77,7 +79,7 @@ class Kernels:
         self.pools: dict[Limits, KernelPool] = {}
         self.lock = threading.Lock()
 
-    def __call__(self, limits: Limits):  # type: ignore[no-untyped-def]
+    def __call__(self, limits: Limits) -> AcquireKernel | None:
         if self.size <= 0:
             return None
         with self.lock:
@@ -105,7 +107,7 @@ def work(settings: Settings, name: str, stop: Event | threading.Event, once: boo
     db = Database(settings.database(), durable=False)  # a lost commit is graded again
     catalog = settings.catalog()
     limits, config = settings.limits(), settings.sandbox()
-    kernels = Kernels(settings)
+    kernels = WarmPools(settings)
     every = beat_seconds(settings)
     graded = 0
     backoff = POLL_SECONDS
@@ -147,7 +149,7 @@ def grade_held(
     catalog: Catalog,
     limits: Limits,
     config: SandboxConfig,
-    kernels: KernelsFor | None,
+    kernels: WarmKernels | None,
     every: float,
 ) -> str | None:
     """Grade run ``run_id``, which ``name`` has claimed, heartbeating meanwhile. An unexpected
@@ -159,7 +161,7 @@ def grade_held(
     except Exception:
         log.exception("%s: grading run %d failed; giving it back to the queue", name, run_id)
         try:
-            give_back(db, name, settings.max_grading_attempts, [run_id])
+            give_back(db, name, settings.max_grading_attempts, catalog, [run_id])
         except SQLAlchemyError:
             log.warning("could not give run %d back; the reconciler will", run_id, exc_info=True)
         return None
@@ -230,7 +232,10 @@ class EmbeddedWorkers:
                         )
                         try:
                             again = give_back(
-                                db, _name_of(process), self.settings.max_grading_attempts
+                                db,
+                                _name_of(process),
+                                self.settings.max_grading_attempts,
+                                self.reconciler.catalog(),
                             )
                             if again:
                                 log.warning("queued again the runs it held: %s", again)
@@ -309,9 +314,19 @@ class Reconciler:
         self.on_sweep = on_sweep
         self.done = threading.Event()
         self.thread: threading.Thread | None = None
+        self._catalog: Catalog | None = None
+
+    def catalog(self) -> Catalog:
+        """The settings' catalog, read once (a run given up is out of its maximum score)."""
+        if self._catalog is None:
+            self._catalog = self.settings.catalog()
+        return self._catalog
 
     def sweep(self, db: Database) -> list[int]:
-        again = requeue_stale(db, self.settings.stale_seconds, self.settings.max_grading_attempts)
+        """Queue again the runs whose heartbeat went stale; returns their ids."""
+        again = requeue_stale(
+            db, self.settings.stale_seconds, self.settings.max_grading_attempts, self.catalog()
+        )
         if again:
             log.warning("queued again runs whose worker stopped reporting: %s", again)
             if self.on_requeued is not None:

@@ -1,7 +1,7 @@
 """Quiz attempts: start one, save answers as they come, submit it (graded at once); a quiz's
 keys once its instructor releases them.
 
-The rules live in :mod:`app.services.attempts`; this module maps them to HTTP. Its lifespan
+The rules live in :mod:`app.services.quiz`; this module maps them to HTTP. Its lifespan
 runs the sweep that submits attempts whose late window has passed.
 """
 
@@ -17,13 +17,16 @@ from fastapi.concurrency import run_in_threadpool
 from app.deps import CatalogDep, CurrentUser, DbDep, catalog_of
 from app.errors import problems
 from app.routers.schemas import AnswersIn, AttemptOut, KeysOut
-from app.services import attempts as service
+from app.services.quiz import attempts as service
+from app.services.quiz import keys
+from app.services.quiz.sweeper import Sweeper
+from app.services.quiz.views import AttemptView
 
 
 @asynccontextmanager
 async def sweeping(app: FastAPI) -> AsyncIterator[None]:
     """Submit the attempts whose late window has passed, every ``SWEEP_SECONDS``."""
-    sweeper = service.Sweeper(app.state.db, lambda: catalog_of(app))
+    sweeper = Sweeper(app.state.db, lambda: catalog_of(app))
     sweeper.start()
     try:
         yield
@@ -37,7 +40,7 @@ NO_ATTEMPT = "No such attempt (or not yours)"
 NO_QUIZ = "No such quiz in a course of yours"
 
 
-def located(response: Response, attempt: service.View) -> dict[str, Any]:
+def located(response: Response, attempt: AttemptView) -> dict[str, Any]:
     response.headers["Location"] = f"/api/v1/attempts/{attempt.attempt.id}"
     return attempt.to_json()
 
@@ -145,7 +148,7 @@ def release_keys(
 ) -> dict[str, Any]:
     """Show the quiz's keys and explanations to the course from now on: in every attempt's
     questions and at `GET .../keys`. Until then no route shows them, to anyone."""
-    return service.release_keys(db, catalog, user, course, quiz).to_json()
+    return keys.release_keys(db, catalog, user, course, quiz).to_json()
 
 
 @router.get(
@@ -159,4 +162,4 @@ def get_keys(
 ) -> dict[str, Any]:
     """Each question's key and explanation, once the instructor has released them; 409
     `keys-not-released` before."""
-    return service.released_keys(db, catalog, user, course, quiz).to_json()
+    return keys.released_keys(db, catalog, user, course, quiz).to_json()

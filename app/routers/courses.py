@@ -19,7 +19,6 @@ from app.deps import (
     ReadSession,
     TaughtCourse,
     TaughtSubmission,
-    taught_assignment,
 )
 from app.errors import Problem, problems
 from app.routers.schemas import (
@@ -34,28 +33,12 @@ from app.routers.schemas import (
 )
 from app.services import courses as service
 from app.services import gradebook, regrade
-from app.services.courses import Filters, Listed
+from app.services.access import taught_assignment
+from app.services.courses import Filters
 
 router = APIRouter(prefix="/api/v1", tags=["instructors"])
 
 NOT_TAUGHT = "No such course, assignment or submission (or the caller does not teach it)"
-
-
-def listed_out(course: str, assignment: str, listed: Listed) -> SubmissionOut:
-    submission = listed.submission
-    return SubmissionOut(
-        id=submission.id,
-        course=course,
-        assignment=assignment,
-        user=listed.user,
-        filename=submission.filename,
-        sha256=submission.sha256,
-        size=submission.size,
-        status=submission.status,  # type: ignore[arg-type]
-        submitted_at=submission.submitted_at,
-        late=submission.late,
-        result=listed.result,
-    )
 
 
 @router.get(
@@ -92,7 +75,7 @@ def list_submissions(
         ) from None
     rows, total = service.submissions_page(session, target, filters, limit, offset)
     return SubmissionPage(
-        items=[listed_out(course, assignment, r) for r in rows],
+        items=[SubmissionOut.of(r) for r in rows],
         total=total,
         limit=limit,
         offset=offset,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Status = Literal["queued", "running", "graded", "rejected", "error"]
+from app.models.vocabulary import AttemptStatus, RegradeMode, SubmissionStatus
+from app.services.results.read import SubmissionRecord
+from app.services.results.schema import ResultOut
+
+Status = SubmissionStatus
 
 
 class Queued(BaseModel):
@@ -31,9 +35,14 @@ class SubmissionOut(BaseModel):
     status: Status
     submitted_at: datetime
     late: bool
-    result: dict[str, Any] | None = Field(
-        default=None, description="`{assignment, status, score, max_score, tests: [...]}`"
+    result: ResultOut | None = Field(
+        default=None, description="the current result; null until the first grading ends"
     )
+
+    @classmethod
+    def of(cls, record: SubmissionRecord) -> SubmissionOut:
+        """The read model as the API answers it."""
+        return cls(**record.fields(), result=record.result())
 
 
 class SubmissionPage(BaseModel):
@@ -41,9 +50,6 @@ class SubmissionPage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-RegradeMode = Literal["rejudge", "rerun"]
 
 
 class RegradeRequest(BaseModel):
@@ -147,9 +153,6 @@ class QuestionOut(BaseModel):
     explanation: str | None = Field(default=None, description="shown once the keys are released")
 
 
-AttemptStatus = Literal["open", "submitted"]
-
-
 class AttemptOut(BaseModel):
     """A quiz attempt by the server's clock: its questions, the answers saved so far, how
     long it has left and, once submitted, its result (the result JSON of the CLI)."""
@@ -176,9 +179,7 @@ class AttemptOut(BaseModel):
     late_days: int = Field(description="started days late, for the late policy")
     submitted_at: datetime | None
     submission: str | None = Field(description="the submission holding the result")
-    result: dict[str, Any] | None = Field(
-        default=None, description="`{assignment, status, score, max_score, tests: [...]}`"
-    )
+    result: ResultOut | None = Field(default=None, description="once submitted, its result")
     keys_released: bool
     questions: list[QuestionOut]
 

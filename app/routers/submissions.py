@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app import auth
 from app.db import Database
@@ -21,14 +18,13 @@ from app.deps import (
     ReadSession,
     SettingsDep,
     unauthorized,
-    valid_submission_id,
 )
-from app.deps import course_assignment as find_course_assignment
 from app.errors import Problem, not_found, problems, too_large
-from app.models import Course, GradingRun, Submission
+from app.models import Submission
 from app.routers.schemas import Queued, SubmissionOut, SubmissionPage
 from app.services import submissions as service
-from app.services.views import submission_view
+from app.services.access import course_assignment, valid_id
+from app.services.results.read import record_page, records_query, submission_record
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
@@ -52,30 +48,6 @@ PROBLEMS = problems(
 def clean_filename(name: str) -> str:
     """The upload's name as stored: control characters (a NUL byte among them) dropped."""
     return "".join(c for c in name if c.isprintable())[:255]
-
-
-def submission_out(session: Session, submission: Submission) -> SubmissionOut:
-    """The API's view of a submission (its current run's result included)."""
-    target = submission.course_assignment
-    course = session.get(Course, target.course_id)
-    result = None
-    if submission.current_run_id is not None:
-        run = session.get(GradingRun, submission.current_run_id)
-        if run is not None and run.result:
-            result = json.loads(run.result)
-    return SubmissionOut(
-        id=submission.id,
-        course=course.slug if course else "",
-        assignment=target.assignment,
-        user=submission.user.name,
-        filename=submission.filename,
-        sha256=submission.sha256,
-        size=submission.size,
-        status=submission.status,  # type: ignore[arg-type]
-        submitted_at=submission.submitted_at,
-        late=submission.late,
-        result=result,
-    )
 
 
 @router.post(
@@ -103,7 +75,7 @@ async def upload(
     submission instead of a new one.
     """
     with db.reader() as session:  # closed before the write: one connection at a time
-        target, _role = find_course_assignment(session, user, course, assignment)
+        target, _role = course_assignment(session, user, course, assignment)
     quiz = assignment in catalog and catalog[assignment].kind == "quiz"
     if quiz:
         raise Problem(
@@ -128,7 +100,7 @@ async def upload(
     if accepted.created and accepted.run_id is not None:
         request.app.state.queue.notify(accepted.run_id)
     response.headers["Location"] = f"/api/v1/submissions/{accepted.submission_id}"
-    return Queued(id=accepted.submission_id, status=accepted.status)  # type: ignore[arg-type]
+    return Queued(id=accepted.submission_id, status=accepted.status)
 
 
 @router.get(
@@ -158,14 +130,12 @@ def _read_submission(
         user = auth.authenticate(session, credentials.credentials) if credentials else None
         if user is None:
             raise unauthorized(credentials)
-        view = (
-            submission_view(session, submission_id, user.id)
-            if valid_submission_id(submission_id)
-            else None
+        record = (
+            submission_record(session, submission_id, user.id) if valid_id(submission_id) else None
         )
-    if view is None or not view.visible_to(user.id):
+    if record is None or not record.visible_to(user.id):
         raise not_found("submission")
-    return view.to_json_bytes()
+    return record.to_json_bytes()
 
 
 @router.get("/submissions", response_model=SubmissionPage, responses=problems(401, 422))
@@ -176,11 +146,8 @@ def my_submissions(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> SubmissionPage:
     """The caller's own submissions, newest first."""
-    query = select(Submission).where(Submission.user_id == user.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Submission.submitted_at.desc()).limit(limit).offset(offset)
-    )
+    query = records_query().where(Submission.user_id == user.id)
+    records, total = record_page(session, query, limit, offset)
     return SubmissionPage(
-        items=[submission_out(session, s) for s in rows], total=total, limit=limit, offset=offset
+        items=[SubmissionOut.of(r) for r in records], total=total, limit=limit, offset=offset
     )

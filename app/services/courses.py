@@ -3,7 +3,6 @@ of where the class stands (score distribution, tests failed most, commonest mist
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from app.models import CourseAssignment, GradingRun, Submission, TestRow, User
+from app.services.results.read import SubmissionRecord, record_page, records_query
 
 
 @dataclass(frozen=True)
@@ -25,29 +25,15 @@ class Filters:
     """Submitted at or after this moment (a time without zone is taken as UTC)."""
 
 
-@dataclass(frozen=True)
-class Listed:
-    """A submission with its author's name and its current result (``None`` until graded)."""
-
-    submission: Submission
-    user: str
-    result: dict[str, Any] | None
-
-
 def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def submissions_page(
     session: Session, target: CourseAssignment, filters: Filters, limit: int, offset: int
-) -> tuple[list[Listed], int]:
+) -> tuple[list[SubmissionRecord], int]:
     """One page of ``target``'s submissions, newest first, and how many match in all."""
-    query = (
-        select(Submission, User.name, GradingRun.result)
-        .join(User, User.id == Submission.user_id)
-        .outerjoin(GradingRun, GradingRun.id == Submission.current_run_id)
-        .where(Submission.course_assignment_id == target.id)
-    )
+    query = records_query().where(Submission.course_assignment_id == target.id)
     if filters.status is not None:
         query = query.where(Submission.status == filters.status)
     if filters.user is not None:
@@ -56,19 +42,10 @@ def submissions_page(
         query = query.where(Submission.late == filters.late)
     if filters.since is not None:
         query = query.where(Submission.submitted_at >= utc(filters.since))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(Submission.submitted_at.desc(), Submission.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [
-        Listed(submission, name, json.loads(result) if result else None)
-        for submission, name, result in rows
-    ], total
+    return record_page(session, query, limit, offset)
 
 
-def latest_graded(target: CourseAssignment) -> Select:  # type: ignore[type-arg]
+def latest_graded(target: CourseAssignment) -> Select[Any]:
     """Each student's latest submission that has a graded current result: its run id,
     score and maximum (the rows a summary counts)."""
     ranked = (

@@ -10,22 +10,27 @@ submission. Lateness is measured against the assignment's *current* due date, so
 extension given later forgives it. A student with no graded result gets an empty score and
 the state of their latest submission (``queued``, ``running``, ``error``: regrade it), or
 ``missing`` with no submission at all; a ``rejected`` one (not gradable, the student's
-doing) scores 0.
+doing) scores 0. A result with parts waiting for a grader (``needs-grading``) counts with
+the points given so far, and its cell says ``needs-grading`` until they are graded.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.models import Course, CourseAssignment, Enrolment, GradingRun, Submission, User
-from graders import Result, score_rows
+from app.services.late import counted, late_days
+from graders import score_cell, text_cell
+
+SCORED = ("graded", "needs-grading")
+"""The result statuses whose score counts."""
 
 COLUMNS = (
     "student",
@@ -53,39 +58,6 @@ class Entry:
     submitted_at: datetime | None = None
     submission: str = ""
     note: str = ""
-
-
-def late_days(submitted_at: datetime, due_at: datetime | None) -> int:
-    """Started days past the due date (0 when on time)."""
-    if due_at is None or submitted_at <= due_at:
-        return 0
-    return max(1, math.ceil((submitted_at - due_at).total_seconds() / 86400))
-
-
-def counted(
-    target: CourseAssignment, score: float, max_score: float, days: int
-) -> tuple[float, float, str]:
-    """``(score, max_score, note)`` after scaling to the course's points and the late policy."""
-    if target.points is not None:
-        score = score * target.points / max_score if max_score > 0 else 0.0
-        max_score = float(target.points)
-    if days == 0:
-        return round(score, 6), max_score, ""
-    raw = f"{round(score, 6):g}/{max_score:g}"
-    plural = "s" if days != 1 else ""
-    if target.late_policy == "penalty":
-        lost = target.late_penalty * max_score * days
-        adjusted = max(0.0, score - lost)
-        note = f"late {days} day{plural}: -{lost:g} ({target.late_penalty:g} of the points a day)"
-    elif target.late_policy == "cap":
-        adjusted = min(score, target.late_cap * max_score)
-        note = f"late {days} day{plural}: capped at {target.late_cap * max_score:g}"
-    else:
-        adjusted = score
-        note = f"late {days} day{plural}: no penalty"
-    if adjusted != score:
-        note += f", {raw} before"
-    return round(adjusted, 6), max_score, note
 
 
 def entries(session: Session, course: Course) -> list[Entry]:
@@ -120,7 +92,7 @@ def entries(session: Session, course: Course) -> list[Entry]:
         .where(Submission.course_assignment_id.in_([t.id for t in targets]))
         .order_by(Submission.submitted_at, Submission.id)
     ).all()
-    by_cell: dict[tuple[int, int], list] = {}  # type: ignore[type-arg]
+    by_cell: dict[tuple[int, int], list[Row[Any]]] = {}
     for row in rows:
         by_cell.setdefault((row[0], row[1]), []).append(row)
     out = []
@@ -130,19 +102,19 @@ def entries(session: Session, course: Course) -> list[Entry]:
     return out
 
 
-def _entry(student: str, target: CourseAssignment, rows: list) -> Entry:  # type: ignore[type-arg]
+def _entry(student: str, target: CourseAssignment, rows: list[Row[Any]]) -> Entry:
     """The counted result among one student's submissions to ``target`` (oldest first)."""
     if not rows:
         return Entry(student, target.assignment, "missing")
     best: Entry | None = None
     for _, _, sid, submitted_at, _, run_status, score, max_score in rows:
-        if run_status != "graded":
+        if run_status not in SCORED:
             continue
         days = late_days(submitted_at, target.due_at)
         total, most, note = counted(target, score or 0.0, max_score or 0.0, days)
         if best is None or total > (best.score or 0.0):
             best = Entry(
-                student, target.assignment, "graded", total, most, days, submitted_at, sid, note
+                student, target.assignment, run_status, total, most, days, submitted_at, sid, note
             )
     if best is not None:
         return best
@@ -154,39 +126,24 @@ def _entry(student: str, target: CourseAssignment, rows: list) -> Entry:  # type
     return Entry(student, target.assignment, status, None, None, days, submitted_at, sid, "")
 
 
-def _as_result(entry: Entry) -> Result:
-    status = entry.status  # gradebook states are wider than a result's; only written out
-    return Result(
-        entry.assignment,
-        status,  # type: ignore[arg-type]
-        entry.score or 0.0,
-        entry.max_score or 0.0,
-        reason=entry.note,
-    )
-
-
 def gradebook_csv(session: Session, course: Course) -> str:
     """The gradebook as CSV (``COLUMNS``); cells a spreadsheet would run as a formula are
-    quoted the way ``graders.score_rows`` quotes them."""
-    cells = entries(session, course)
-    # score_rows formats the numbers and guards names and notes; a cell with no score is
-    # blanked afterwards.
-    table = score_rows((c.student, _as_result(c)) for c in cells)
+    quoted as ``graders.text_cell`` quotes them, scores written as ``graders.score_cell``."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for cell, (student, status, score, max_score, note) in zip(cells, table[1:], strict=True):
+    for cell in entries(session, course):
         writer.writerow(
             [
-                student,
+                text_cell(cell.student),
                 cell.assignment,
-                status,
-                score if cell.score is not None else "",
-                max_score if cell.max_score is not None else "",
+                cell.status,
+                "" if cell.score is None else score_cell(cell.score),
+                "" if cell.max_score is None else score_cell(cell.max_score),
                 "" if cell.late_days is None else cell.late_days,
                 cell.submitted_at.isoformat() if cell.submitted_at else "",
                 cell.submission,
-                note,
+                text_cell(cell.note),
             ]
         )
     return out.getvalue()

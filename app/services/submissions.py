@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import Database, is_sqlite, now
-from app.errors import Problem
 from app.models import CourseAssignment, Enrolment, Submission, SubmissionFile, User
+from app.models.vocabulary import SubmissionStatus
 from app.queue.claim import enqueue
+from app.services.admission import check_attempts_left, check_open
+from app.services.errors import Invalid, RateLimited, Unsupported
 from app.settings import Settings
 from graders import RejectedUpload, read_notebook
 
@@ -28,20 +30,20 @@ class Accepted:
     """The stored submission, and whether this request created it (``False``: a replay)."""
 
     submission_id: str
-    status: str
+    status: SubmissionStatus
     created: bool
     run_id: int | None = None
 
 
 def check_notebook(content: bytes, filename: str, content_type: str, limit: int) -> None:
-    """415 for what is not even claimed to be a notebook, 422 for what does not parse as one."""
+    """:class:`Unsupported` for what is not even claimed to be a notebook, :class:`Invalid`
+    for what does not parse as one."""
     claimed = filename.lower().endswith(".ipynb") or content_type.split(";")[0].strip() in (
         "application/x-ipynb+json",
         "application/json",
     )
     if not claimed:
-        raise Problem(
-            415,
+        raise Unsupported(
             "not-a-notebook",
             "Unsupported media type",
             f"{filename or 'the upload'} is not a Jupyter notebook (.ipynb)",
@@ -49,7 +51,7 @@ def check_notebook(content: bytes, filename: str, content_type: str, limit: int)
     try:
         read_notebook(content, limit)
     except RejectedUpload as exc:
-        raise Problem(422, "invalid-notebook", "Not a usable notebook", exc.reason) from None
+        raise Invalid("invalid-notebook", "Not a usable notebook", exc.reason) from None
 
 
 def accept(
@@ -63,9 +65,10 @@ def accept(
 ) -> Accepted:
     """Store ``content`` as ``user``'s submission to ``target`` and queue its grading.
 
-    Raises :class:`Problem`: 409 before the assignment opens or past the attempt limit, 429
-    past the upload rate. The same ``Idempotency-Key``, or the same bytes from the same
-    student within ``duplicate_seconds``, give back the first submission.
+    Raises :class:`~app.services.errors.Conflict` before the assignment opens or past the
+    attempt limit, :class:`RateLimited` past the upload rate. The same ``Idempotency-Key``,
+    or the same bytes from the same student within ``duplicate_seconds``, give back the
+    first submission.
     """
     sha = hashlib.sha256(content).hexdigest()
     stamp = now()
@@ -100,7 +103,7 @@ def _accept(
     filename: str,
     content: bytes,
     sha: str,
-    stamp,  # type: ignore[no-untyped-def]
+    stamp: datetime,
     key: str | None,
 ) -> Accepted:
     if not is_sqlite(db.engine):
@@ -126,27 +129,14 @@ def _accept(
     )
     if recent is not None:
         return Accepted(recent.id, recent.status, created=False)
-    if target.opens_at is not None and stamp < target.opens_at:
-        raise Problem(
-            409,
-            "not-open",
-            "Not open yet",
-            f"{target.assignment} opens at {target.opens_at.isoformat()}",
-        )
+    check_open(target, stamp)
     if target.attempt_limit is not None:
         used = session.scalar(
             select(func.count())
             .select_from(Submission)
             .where(Submission.user_id == user.id, Submission.course_assignment_id == target.id)
         )
-        if (used or 0) >= target.attempt_limit:
-            raise Problem(
-                409,
-                "attempt-limit",
-                "Attempt limit reached",
-                f"{target.assignment} allows {target.attempt_limit} submissions; "
-                f"you have made {used}",
-            )
+        check_attempts_left(target, target.attempt_limit, used or 0, "submission")
     last_minute = session.scalar(
         select(func.count())
         .select_from(Submission)
@@ -156,13 +146,7 @@ def _accept(
         )
     )
     if (last_minute or 0) >= settings.uploads_per_minute:
-        raise Problem(
-            429,
-            "rate-limited",
-            "Too many uploads",
-            f"at most {settings.uploads_per_minute} uploads a minute",
-            headers={"Retry-After": "60"},
-        )
+        raise RateLimited(f"at most {settings.uploads_per_minute} uploads a minute", 60)
     submission = Submission(
         course_assignment_id=target.id,
         user_id=user.id,

@@ -34,7 +34,7 @@ from app.models import Course, CourseAssignment, GradingRun, Submission, Submiss
 from app.queue.claim import claim_next
 from app.queue.work import grade_run, record
 from app.settings import Settings
-from graders import CheckRun, Graded, Result, TestResult
+from graders import CheckRun, Graded, Result, TestResult, UnknownAssignment
 from tests.service.conftest import People, RecordingQueue
 
 UPLOAD = "/api/v1/courses/c1/assignments/rnn-numpy/submissions"
@@ -711,7 +711,7 @@ class LoggingCatalog:
 
     def __getitem__(self, name: str) -> Any:
         logging.getLogger("graders.deeper").warning("looking up %s", name)
-        raise ValueError(f"no assignment {name}")
+        raise UnknownAssignment(name, [])
 
 
 def test_every_line_of_a_grading_carries_its_submission_and_run(

@@ -33,7 +33,9 @@ from app.models import (
 )
 from app.queue.claim import claim_next
 from app.queue.work import grade_run
-from app.services import attempts as service
+from app.services.quiz.attempts import close_expired
+from app.services.quiz.grading import regrade_answers
+from app.services.quiz.sweeper import Sweeper
 from app.settings import Settings
 from graders import load_catalog
 from graders.quiz import grade_answers, grade_question, read_answers
@@ -256,7 +258,7 @@ def test_an_attempt_runs_by_the_server_clock_and_a_late_answer_costs_the_policy(
     row = next(line for line in book.splitlines() if line.startswith(f"alice,{QUIZ},"))
     assert ",graded,5.5,10," in row
     # Graded again (a regrade), the same answers give the same result, late policy included.
-    assert service.regrade_answers(db, quiz, done["submission"]).to_json() == result
+    assert regrade_answers(db, quiz, done["submission"]).to_json() == result
 
 
 def test_a_submit_after_the_deadline_with_nothing_changed_late_is_on_time(
@@ -323,9 +325,9 @@ def test_reading_or_starting_again_closes_an_expired_attempt_and_so_does_the_swe
     assert save(client, people_, bobs["id"], {"q5": "4817"}, who="bob").status_code == 200
     clock.advance(minutes=14)
     catalog = load_catalog([settings.assignments_path])
-    assert service.close_expired(db, catalog) == 0  # inside the late window still
+    assert close_expired(db, catalog) == 0  # inside the late window still
     clock.advance(minutes=2)
-    sweeper = service.Sweeper(db, lambda: catalog, every=0.02)
+    sweeper = Sweeper(db, lambda: catalog, every=0.02)
     sweeper.start()
     try:
         deadline = time.monotonic() + 20
@@ -334,7 +336,7 @@ def test_reading_or_starting_again_closes_an_expired_attempt_and_so_does_the_swe
     finally:
         sweeper.stop()
     assert open_attempts(db) == 0  # bob's, and alice's second, submitted by the sweep
-    assert service.close_expired(db, catalog) == 0
+    assert close_expired(db, catalog) == 0
     seen = client.get(f"/api/v1/attempts/{bobs['id']}", headers=people_.auth("bob")).json()
     assert seen["status"] == "submitted" and seen["result"]["score"] == 1.0
     with db.reader() as session:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect, text
 
 import app.models  # noqa: F401
 from app import migrate
-from app.db import Base, make_engine
+from app.db import Base, make_engine, now
 
 TABLES = {
     "courses",
@@ -48,3 +48,103 @@ def test_the_models_match_the_migrated_schema(database_url):
         assert diff == []
     finally:
         engine.dispose()
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("submissions", "submission_files", "grading_runs", "test_results")
+        }
+
+
+def _statuses(engine: Engine) -> set[tuple[str, str]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT 'submission', status FROM submissions UNION "
+                "SELECT 'run', status FROM grading_runs UNION "
+                "SELECT 'test', status FROM test_results"
+            )
+        )
+        return {(kind, status) for kind, status in rows}
+
+
+def test_the_manual_grading_statuses_come_and_go_without_losing_a_row(database_url):
+    """0003 rebuilds the status constraints (SQLite copies each table to do it): every row,
+    and every row that refers to one, survives both ways; down again, what waits for a
+    grader is written in the old vocabulary."""
+    engine = make_engine(database_url)
+    try:
+        migrate.downgrade(database_url, "0002")
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO courses (slug, title, created_at) VALUES ('m', '', :t)"),
+                {"t": now()},
+            )
+            course = connection.execute(text("SELECT id FROM courses")).scalar_one()
+            connection.execute(
+                text(
+                    "INSERT INTO course_assignments (course_id, assignment, late_policy, "
+                    "late_penalty, late_cap, late_window_minutes, keys_released) "
+                    "VALUES (:c, 'rnn-numpy', 'none', 0, 1, 5, false)"
+                ),
+                {"c": course},
+            )
+            target = connection.execute(text("SELECT id FROM course_assignments")).scalar_one()
+            connection.execute(
+                text("INSERT INTO users (name, created_at) VALUES ('u', :t)"), {"t": now()}
+            )
+            user = connection.execute(text("SELECT id FROM users")).scalar_one()
+            connection.execute(
+                text(
+                    "INSERT INTO submissions (id, course_assignment_id, user_id, filename, kind, "
+                    "sha256, size, submitted_at, late, status) VALUES "
+                    "(:id, :ca, :u, 'a.ipynb', 'notebook', :sha, 2, :t, false, 'graded')"
+                ),
+                {"id": "a" * 32, "ca": target, "u": user, "sha": "0" * 64, "t": now()},
+            )
+            connection.execute(
+                text("INSERT INTO submission_files (submission_id, content) VALUES (:id, :c)"),
+                {"id": "a" * 32, "c": b"{}"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO grading_runs (submission_id, number, reason, status, fair_rank, "
+                    "queued_at, attempts, detail) VALUES (:id, 1, 'upload', 'graded', 0, :t, 1, '')"
+                ),
+                {"id": "a" * 32, "t": now()},
+            )
+            run = connection.execute(text("SELECT id FROM grading_runs")).scalar_one()
+            connection.execute(
+                text(
+                    "INSERT INTO test_results (run_id, name, function, status, score, max_score, "
+                    "feedback) VALUES (:r, 'softmax', 'softmax', 'passed', 1, 1, '')"
+                ),
+                {"r": run},
+            )
+            connection.execute(text("UPDATE submissions SET current_run_id = :r"), {"r": run})
+        before = _counts(engine)
+
+        migrate.upgrade(database_url)
+        assert _counts(engine) == before
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE grading_runs SET status = 'needs-grading'"))
+            connection.execute(text("UPDATE submissions SET status = 'needs-grading'"))
+            connection.execute(text("UPDATE test_results SET status = 'pending'"))
+        assert ("test", "pending") in _statuses(engine)
+
+        migrate.downgrade(database_url, "0002")
+        assert _counts(engine) == before
+        assert _statuses(engine) == {
+            ("submission", "graded"),
+            ("run", "graded"),
+            ("test", "failed"),
+        }
+        with engine.connect() as connection:
+            current = connection.execute(text("SELECT current_run_id FROM submissions"))
+            assert current.scalar_one() == run
+    finally:
+        engine.dispose()
+        migrate.downgrade(database_url, "base")
+        migrate.upgrade(database_url)

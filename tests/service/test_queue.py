@@ -23,8 +23,10 @@ from app.queue.claim import (
     requeue_stale,
 )
 from app.queue.work import record
-from graders import Graded, Result, TestResult
+from graders import Graded, Result, TestResult, load_catalog
 from tests.service.conftest import People
+
+CATALOG = load_catalog()
 
 
 def submit(db: Database, user: str, reason: str = "upload") -> tuple[str, int]:
@@ -135,7 +137,7 @@ def test_a_worker_that_lost_its_run_records_nothing(db: Database, people_: Peopl
     submission_id, run_id = submit(db, "alice")
     assert claim_next(db, "w1") == run_id
     age_heartbeat(db, run_id)
-    assert requeue_stale(db, stale_seconds=60, max_attempts=3) == [run_id]
+    assert requeue_stale(db, stale_seconds=60, max_attempts=3, catalog=CATALOG) == [run_id]
     assert not heartbeat(db, run_id, "w1")
     assert claim_next(db, "w2") == run_id
 
@@ -160,7 +162,7 @@ def test_a_live_heartbeat_keeps_its_run(db: Database, people_: People):
     _, run_id = submit(db, "alice")
     claim_next(db, "w1")
     assert heartbeat(db, run_id, "w1")
-    assert requeue_stale(db, stale_seconds=60, max_attempts=3) == []
+    assert requeue_stale(db, stale_seconds=60, max_attempts=3, catalog=CATALOG) == []
     assert run_of(db, run_id).status == "running"
 
 
@@ -170,7 +172,7 @@ def test_stale_runs_come_back_until_max_attempts_then_error(db: Database, people
         assert claim_next(db, f"w{attempt}") == run_id
         assert submission_of(db, submission_id).status == "running"
         age_heartbeat(db, run_id)
-        again = requeue_stale(db, stale_seconds=60, max_attempts=3)
+        again = requeue_stale(db, stale_seconds=60, max_attempts=3, catalog=CATALOG)
         assert again == [run_id]
         run = run_of(db, run_id)
         assert (run.status, run.worker, run.attempts) == ("queued", None, attempt)
@@ -178,7 +180,7 @@ def test_stale_runs_come_back_until_max_attempts_then_error(db: Database, people
 
     assert claim_next(db, "w3") == run_id
     age_heartbeat(db, run_id)
-    assert requeue_stale(db, stale_seconds=60, max_attempts=3) == []
+    assert requeue_stale(db, stale_seconds=60, max_attempts=3, catalog=CATALOG) == []
     run = run_of(db, run_id)
     assert (run.status, run.attempts, run.worker) == ("error", 3, None)
     result = json.loads(run.result or "{}")
@@ -194,14 +196,14 @@ def test_give_back_counts_the_attempt_and_release_does_not(db: Database, people_
     _, second = submit(db, "bob")
     assert claim_next(db, "w") == first
     assert claim_next(db, "w") == second
-    assert give_back(db, "w", max_attempts=3, run_ids=[first]) == [first]
+    assert give_back(db, "w", max_attempts=3, catalog=CATALOG, run_ids=[first]) == [first]
     release(db, [second], "w")
     assert (run_of(db, first).status, run_of(db, first).attempts) == ("queued", 1)
     assert (run_of(db, second).status, run_of(db, second).attempts) == ("queued", 0)
     # Only the holder's runs: another worker's name gives nothing back.
     claim_next(db, "w")
-    assert give_back(db, "someone-else", max_attempts=3) == []
-    assert give_back(db, "w", max_attempts=1) == []
+    assert give_back(db, "someone-else", max_attempts=3, catalog=CATALOG) == []
+    assert give_back(db, "w", max_attempts=1, catalog=CATALOG) == []
     assert run_of(db, first).status == "error"
 
 

@@ -1,0 +1,71 @@
+"""What grades a run, by the kind of its assignment: a quiz's answers are graded again by
+the rules of their attempt (no kernel); a run that re-judges an earlier one judges its kept
+outputs (no kernel); any other run executes the notebook in the sandbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.db import Database
+from app.services.quiz.grading import regrade_answers
+from app.services.results.record import error_result
+from graders import (
+    AcquireKernel,
+    Catalog,
+    Graded,
+    GraderError,
+    Limits,
+    SandboxConfig,
+    evaluate,
+    grade,
+    load_runs,
+)
+
+log = logging.getLogger(__name__)
+
+WarmKernels = Callable[[Limits], AcquireKernel | None]
+"""Warm kernels for an assignment's limits (one pool per limits), or ``None`` for cold starts."""
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one run grades: its submission, and either kept outputs or the uploaded bytes."""
+
+    submission_id: str
+    assignment_id: str
+    kept: bytes | None
+    content: bytes | None
+
+
+def graded_outcome(
+    db: Database,
+    work: Work,
+    catalog: Catalog,
+    limits: Limits,
+    config: SandboxConfig,
+    warm: WarmKernels | None = None,
+) -> Graded:
+    """The result of one run. What the engine refuses on purpose (``GraderError``: a missing
+    assignment, kept outputs it cannot read, no sandbox) is an ``error`` result; any other
+    exception is a bug and propagates, so the run goes back to the queue and is logged."""
+    assignment = None
+    try:
+        assignment = catalog[work.assignment_id]
+        if assignment.kind == "quiz":
+            return Graded(regrade_answers(db, assignment, work.submission_id))
+        if work.kept is not None:
+            try:
+                runs = load_runs(work.kept)
+            except ValueError as exc:
+                raise GraderError(f"the kept outputs cannot be read: {exc}") from exc
+            return Graded(evaluate(assignment, runs), runs)
+        if work.content is None:
+            raise GraderError("the submission has no stored notebook")
+        own = assignment.limits(limits)
+        kernels = warm(own) if warm is not None else None
+        return grade(assignment, work.content, limits, config, kernels)
+    except GraderError as exc:
+        log.exception("grading %s failed", work.submission_id)
+        return Graded(error_result(work.assignment_id, assignment, str(exc)))

@@ -1,0 +1,64 @@
+"""The result JSON as typed documents (the contract of ``docs/assignments.md``), so the API's
+``result`` field is described member by member in OpenAPI and read back with its types.
+
+Members the engine leaves out when empty (``reason``, ``mistake``, ``late``) are left out
+here too, so a result read back and written again is the document that was stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graders import ResultStatus, TestStatus
+
+
+def _absent(value: Any) -> bool:
+    return value is None
+
+
+class TestOut(BaseModel):
+    """One test: a function's output (``lstm_cell_forward/c_next``) or a question (``q3``)."""
+
+    __test__ = False  # not a pytest class, despite the name
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(description="starts with the function or question it checks")
+    score: float
+    max_score: float
+    status: TestStatus = Field(description="`pending`: waits for a grader (0 until graded)")
+    feedback: str = Field(description="a sentence the student can act on")
+    mistake: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="the known mistake the output matched, when one did",
+    )
+
+
+class LateOut(BaseModel):
+    """A quiz attempt's late policy, applied to the days past its time limit."""
+
+    days: int
+    policy: str
+    score_before: float
+    note: str
+
+
+class ResultOut(BaseModel):
+    """The grade of one submission."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    assignment: str
+    status: ResultStatus = Field(
+        description="`needs-grading`: some tests wait for a grader; `rejected`: not gradable "
+        "(the reason says why); `error`: the grader failed"
+    )
+    score: float
+    max_score: float
+    tests: list[TestOut] = Field(default_factory=list)
+    reason: str | None = Field(
+        default=None, exclude_if=_absent, description="why it was rejected or the grader failed"
+    )
+    late: LateOut | None = Field(default=None, exclude_if=_absent)
