@@ -313,7 +313,7 @@ def _key_line(key: ComputedKey) -> str:
 
 def _shown_key(value: object) -> str:
     if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-        return "; ".join(value)  # type: ignore[arg-type]
+        return "; ".join(value)
     return repr(list(value)) if isinstance(value, tuple) else repr(value)
 
 

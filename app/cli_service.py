@@ -90,7 +90,7 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``serve``, ``worker``, ``db`` and ``users`` to the ``markwell`` parser."""
     serve = sub.add_parser("serve", help="run the web service with its embedded workers")
     serve.add_argument("--host", default="127.0.0.1")

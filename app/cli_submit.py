@@ -160,7 +160,7 @@ def submit(args: argparse.Namespace) -> int:
     return {"graded": 0, "rejected": 2}.get(body["status"], 1)
 
 
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_command(sub: argparse._SubParsersAction) -> None:
     """Add ``submit`` to the ``markwell`` parser."""
     cmd = sub.add_parser("submit", help="upload a notebook to a Markwell server and get the grade")
     cmd.add_argument("assignment")

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, Executable, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -174,3 +175,8 @@ class Database:
         self.engine.dispose()
         if self._read_engine is not None:
             self._read_engine.dispose()
+
+
+def changed(session: Session, statement: Executable) -> int:
+    """Run an ``UPDATE`` or ``DELETE`` in ``session``; how many rows it changed."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount

@@ -27,7 +27,7 @@ class GradingCollector(Collector):
 
     def collect(self):  # type: ignore[no-untyped-def]
         with self.db.reader() as session:
-            by_status = dict(
+            by_status: dict[str, int] = dict(
                 session.execute(
                     select(GradingRun.status, func.count()).group_by(GradingRun.status)
                 ).all()

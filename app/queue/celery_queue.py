@@ -394,7 +394,8 @@ def give_back_held(settings: Settings, worker_pid: int) -> list[int]:
                 )
             ).all()
         for run_id, name in held:
-            release(db, [run_id], name)
+            if name is not None:
+                release(db, [run_id], name)
         if held:
             log.info("put %d unfinished runs back in the queue", len(held))
         return [run_id for run_id, _ in held]

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import Database, is_sqlite, now
+from app.db import Database, changed, is_sqlite, now
 from app.models import CourseAssignment, GradingRun, Submission
 from app.services.results.record import error_result, record_result, settle
 from graders import Catalog, Graded
@@ -83,7 +83,8 @@ def claim_next(db: Database, worker: str, run_id: int | None = None) -> int | No
         if chosen is None:
             return None
         stamp = now()
-        taken = session.execute(
+        taken = changed(
+            session,
             update(GradingRun)
             .where(GradingRun.id == chosen, GradingRun.status == "queued")
             .values(
@@ -92,13 +93,14 @@ def claim_next(db: Database, worker: str, run_id: int | None = None) -> int | No
                 started_at=stamp,
                 heartbeat_at=stamp,
                 attempts=GradingRun.attempts + 1,
-            )
-        ).rowcount
+            ),
+        )
         if not taken:
             return None
         submission_id = session.scalar(
             select(GradingRun.submission_id).where(GradingRun.id == chosen)
         )
+        assert submission_id is not None, "a run always belongs to a submission"
         settle(session, submission_id)
         return chosen
 
@@ -107,15 +109,16 @@ def heartbeat(db: Database, run_id: int, worker: str) -> bool:
     """Tell the reconciler ``worker`` still grades ``run_id``; ``False`` if it lost the run."""
     with db.session() as session:
         return bool(
-            session.execute(
+            changed(
+                session,
                 update(GradingRun)
                 .where(
                     GradingRun.id == run_id,
                     GradingRun.status == "running",
                     GradingRun.worker == worker,
                 )
-                .values(heartbeat_at=now())
-            ).rowcount
+                .values(heartbeat_at=now()),
+            )
         )
 
 
@@ -188,9 +191,9 @@ def _take_back(
                 )
                 _give_up(session, run_id, submission_id, detail, still, catalog)
             else:
-                moved = session.execute(
-                    update(GradingRun).where(*still).values(status="queued", worker=None)
-                ).rowcount
+                moved = changed(
+                    session, update(GradingRun).where(*still).values(status="queued", worker=None)
+                )
                 if moved:
                     again.append(run_id)
                     settle(session, submission_id)

@@ -307,7 +307,7 @@ class Reconciler:
         self,
         settings: Settings,
         on_requeued: Callable[[list[int]], None] | None = None,
-        on_sweep: Callable[[Database], None] | None = None,
+        on_sweep: Callable[[Database], object] | None = None,
     ) -> None:
         self.settings = settings
         self.on_requeued = on_requeued

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Course, CourseAssignment, Enrolment, GradingRun, Submission, User
@@ -92,9 +92,9 @@ def entries(session: Session, course: Course) -> list[Entry]:
         .where(Submission.course_assignment_id.in_([t.id for t in targets]))
         .order_by(Submission.submitted_at, Submission.id)
     ).all()
-    by_cell: dict[tuple[int, int], list[Row[Any]]] = {}
+    by_cell: dict[tuple[int, int], list[tuple[Any, ...]]] = {}
     for row in rows:
-        by_cell.setdefault((row[0], row[1]), []).append(row)
+        by_cell.setdefault((row[0], row[1]), []).append(tuple(row))
     out = []
     for user_id, name in students:
         for target in targets:
@@ -102,7 +102,7 @@ def entries(session: Session, course: Course) -> list[Entry]:
     return out
 
 
-def _entry(student: str, target: CourseAssignment, rows: list[Row[Any]]) -> Entry:
+def _entry(student: str, target: CourseAssignment, rows: list[tuple[Any, ...]]) -> Entry:
     """The counted result among one student's submissions to ``target`` (oldest first)."""
     if not rows:
         return Entry(student, target.assignment, "missing")

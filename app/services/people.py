@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import auth
-from app.db import Database, now
+from app.db import Database, changed, now
 from app.models import Course, CourseAssignment, Enrolment, Token, User
+from app.models.vocabulary import ROLES, Role
 from graders import Catalog
 
 
@@ -39,8 +41,9 @@ class Added:
 
 def add_user(db: Database, catalog: Catalog, name: str, role: str, course: str) -> Added:
     """Enrol ``name`` (created if new) in ``course`` as ``role`` and give them a new token."""
-    if role not in ("instructor", "student"):
+    if role not in ROLES:
         raise ValueError(f"role must be instructor or student, not {role!r}")
+    chosen = cast(Role, role)
     with db.session() as session:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
@@ -52,9 +55,9 @@ def add_user(db: Database, catalog: Catalog, name: str, role: str, course: str) 
             select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == target.id)
         )
         if enrolment is None:
-            session.add(Enrolment(user_id=user.id, course_id=target.id, role=role))
+            session.add(Enrolment(user_id=user.id, course_id=target.id, role=chosen))
         else:
-            enrolment.role = role
+            enrolment.role = chosen
         token = auth.issue(session, user)
         return Added(name, course, role, token)
 
@@ -65,11 +68,12 @@ def revoke(db: Database, name: str) -> int:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
             raise LookupError(f"no user {name!r}")
-        return session.execute(
+        return changed(
+            session,
             update(Token)
             .where(Token.user_id == user.id, Token.revoked_at.is_(None))
-            .values(revoked_at=now())
-        ).rowcount
+            .values(revoked_at=now()),
+        )
 
 
 def import_roster(db: Database, catalog: Catalog, text: str) -> list[Added]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import Database, is_sqlite, now
+from app.db import Database, changed, is_sqlite, now
 from app.models import (
     CourseAssignment,
     Enrolment,
@@ -65,12 +65,13 @@ def close(
 ) -> bool:
     """Submit an open attempt with its saved answers, grade them and record the result (in
     the caller's transaction); ``False`` when it was submitted already."""
-    taken = session.execute(
+    taken = changed(
+        session,
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.status == "open")
         .values(status="submitted", submitted_at=stamp)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if not taken:
         session.refresh(attempt)
         return False

@@ -96,7 +96,7 @@ _COLUMNS = (
 )
 
 
-def _records(*extra: Any) -> Select[Any]:
+def _records(*extra: Any) -> Select[*tuple[Any, ...]]:
     return (
         select(*_COLUMNS, *extra)
         .join(CourseAssignment, CourseAssignment.id == Submission.course_assignment_id)
@@ -126,7 +126,7 @@ def submission_record(
 
 
 def record_page(
-    session: Session, query: Select[Any], limit: int, offset: int
+    session: Session, query: Select[*tuple[Any, ...]], limit: int, offset: int
 ) -> tuple[list[SubmissionRecord], int]:
     """One page of the records ``query`` selects (built on :func:`records_query`), newest
     first, and how many it selects in all."""
@@ -139,7 +139,7 @@ def record_page(
     return [SubmissionRecord(*row) for row in rows], total
 
 
-def records_query() -> Select[Any]:
+def records_query() -> Select[*tuple[Any, ...]]:
     """Every submission's record, to be narrowed with ``.where(...)``."""
     return _records(literal(None))
 

@@ -9,7 +9,7 @@ import json
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from app.db import now
+from app.db import changed, now
 from app.models import GradingRun, Submission, TestRow
 from graders import Assignment, Graded, Result, dump_runs
 
@@ -38,7 +38,8 @@ def record_result(
     ``running`` and ``held`` is true of it. ``worker`` is who the run is left recorded under
     (``None`` clears it: no worker finished it)."""
     result = graded.result
-    written = session.execute(
+    written = changed(
+        session,
         update(GradingRun)
         .where(GradingRun.id == run_id, GradingRun.status == "running", held)
         .values(
@@ -50,8 +51,8 @@ def record_result(
             outputs=dump_runs(graded.runs) if graded.runs else None,
             detail=result.reason,
             worker=worker,
-        )
-    ).rowcount
+        ),
+    )
     if not written:
         return False
     session.add_all(
