@@ -44,11 +44,19 @@ from graders.quiz import (
     read_answers,
 )
 from graders.report import CellReport, RunReport
-from graders.result import Result, TestResult
+from graders.result import (
+    RESULT_STATUSES,
+    TEST_STATUSES,
+    Result,
+    ResultStatus,
+    TestResult,
+    TestStatus,
+)
 from graders.sandbox.sandbox import SandboxConfig
 from graders.session import CallResult, NotebookSession, run_notebook
 
-__all__ = [
+# Plainly sorted (tests/test_public_api.py), which puts the status tuples among the classes.
+__all__ = [  # noqa: RUF022
     "Assignment",
     "AssignmentError",
     "CallError",
@@ -71,13 +79,17 @@ __all__ = [
     "Opaque",
     "Question",
     "QuizSettings",
+    "RESULT_STATUSES",
     "RejectedUpload",
     "Result",
+    "ResultStatus",
     "RunReport",
     "SandboxConfig",
     "SandboxError",
     "StudentException",
+    "TEST_STATUSES",
     "TestResult",
+    "TestStatus",
     "UnknownAssignment",
     "UnsupportedValue",
     "check_keys",
