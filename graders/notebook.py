@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
+from typing import cast
 
 import nbformat
 from nbformat import NotebookNode
 
 from graders.errors import RejectedUpload
+
+# nbformat has no type hints.
+_reads = cast(Callable[..., NotebookNode], nbformat.reads)
+_validate = cast(Callable[[NotebookNode], None], nbformat.validate)
 
 _MAGIC = {
     b"PK\x03\x04": "a zip archive",
@@ -81,8 +87,8 @@ def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> No
             f"the notebook is in format version {major}; save it with Jupyter 4 or newer (format 4)"
         )
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        nb = _reads(text, as_version=4)
+        _validate(nb)
     except Exception as exc:  # nbformat raises several unrelated types
         raise RejectedUpload(f"the notebook is malformed: {_first_line(exc)}") from None
     if not any(c.cell_type == "code" and c.source.strip() for c in nb.cells):
