@@ -91,6 +91,36 @@ def test_from_json_of_an_invalid_document_raises_value_error_with_the_reason(doc
     assert str(caught.value).startswith(reason)
 
 
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    st.sampled_from(["assignment", "status", "score", "max_score", "tests", "reason"]),
+    json_values,
+)
+def test_any_document_reads_as_a_result_or_raises_value_error_naming_the_member(key, value):
+    doc = valid()
+    doc[key] = value
+    try:
+        Result.from_json(doc)
+    except ValueError as exc:
+        assert str(exc).startswith(key)
+
+
+@given(json_values)
+def test_a_test_of_any_shape_raises_value_error_naming_its_index(value):
+    doc = valid()
+    doc["tests"].append(value)
+    try:
+        Result.from_json(doc)
+    except ValueError as exc:
+        assert str(exc).startswith("tests[1]")
+
+
 @dataclass(frozen=True)
 class Late(Result):
     late: int | None = None
