@@ -156,11 +156,11 @@ def _show_result(result: Result, as_json: bool) -> int:
     """Print one result (a table, or the JSON); the exit status of ``markwell grade``."""
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
-    elif result.status != "graded":
+    elif result.status not in ("graded", "needs-grading"):
         print(f"markwell grade: {result.status}: {result.reason}", file=sys.stderr)
     else:
         print_result(result)
-    return {"graded": 0, "rejected": 2}.get(result.status, 1)
+    return {"graded": 0, "needs-grading": 0, "rejected": 2}.get(result.status, 1)
 
 
 def _grade_folder(
@@ -324,7 +324,9 @@ def print_result(result: Result) -> None:
     for t in result.tests:
         points = f"{t.score:g}/{t.max_score:g}"
         print(f"{t.name:<{width}}  {points:>11}  {t.status:<8} {t.feedback}")
-    print(f"{result.assignment}: {result.score:g}/{result.max_score:g}")
+    waiting = len(result.pending)
+    note = f" ({waiting} part{'s' if waiting > 1 else ''} awaiting grading)" if waiting else ""
+    print(f"{result.assignment}: {result.score:g}/{result.max_score:g}{note}")
 
 
 def _doctor(args: argparse.Namespace) -> int:

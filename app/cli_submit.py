@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from graders import Result, TestResult
+from graders import Result
 
 DONE = ("graded", "rejected", "error")
 
@@ -51,29 +51,6 @@ def _problem(response: httpx.Response) -> str:
         return f"{response.status_code} {body.get('title', '')}: {body.get('detail', '')}"
     except ValueError:
         return f"{response.status_code} {response.text[:200]}"
-
-
-def result_from_json(doc: dict[str, Any]) -> Result:
-    """The result JSON of the API as a :class:`graders.Result`, to print like ``grade``."""
-    tests = tuple(
-        TestResult(
-            name=t["name"],
-            score=float(t["score"]),
-            max_score=float(t["max_score"]),
-            status=t["status"],
-            feedback=t.get("feedback", ""),
-            mistake=t.get("mistake", ""),
-        )
-        for t in doc.get("tests", [])
-    )
-    return Result(
-        assignment=doc["assignment"],
-        status=doc["status"],
-        score=float(doc["score"]),
-        max_score=float(doc["max_score"]),
-        tests=tests,
-        reason=doc.get("reason", ""),
-    )
 
 
 def _wait(client: httpx.Client, location: str, timeout: float, quiet: bool) -> dict[str, Any]:
@@ -156,7 +133,12 @@ def submit(args: argparse.Namespace) -> int:
         reason = (result or {}).get("reason", "")
         print(f"markwell submit: {body['status']}: {reason}", file=sys.stderr)
     else:
-        print_result(result_from_json(result))
+        try:
+            graded = Result.from_json(result)
+        except ValueError as exc:
+            print(f"markwell submit: the server's result cannot be read: {exc}", file=sys.stderr)
+            return 1
+        print_result(graded)
     return {"graded": 0, "rejected": 2}.get(body["status"], 1)
 
 

@@ -56,9 +56,8 @@ from graders.sandbox.sandbox import SandboxConfig
 from graders.session import CallResult, NotebookSession, run_notebook
 from graders.session import KernelSource as AcquireKernel
 
-__all__ = [
-    "RESULT_STATUSES",
-    "TEST_STATUSES",
+# Plainly sorted (tests/test_public_api.py), which puts the status tuples among the classes.
+__all__ = [  # noqa: RUF022
     "AcquireKernel",
     "Assignment",
     "AssignmentError",
@@ -82,6 +81,7 @@ __all__ = [
     "Opaque",
     "Question",
     "QuizSettings",
+    "RESULT_STATUSES",
     "RejectedUpload",
     "Result",
     "ResultStatus",
@@ -89,6 +89,7 @@ __all__ = [
     "SandboxConfig",
     "SandboxError",
     "StudentException",
+    "TEST_STATUSES",
     "TestResult",
     "TestStatus",
     "UnknownAssignment",

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable
 
 from graders.assignments import Assignment
-from graders.result import Result
+from graders.result import Result, TestResult
 
 FIXED_COLUMNS = ("file", "status", "score", "max_score")
 """The first columns; one column per test follows, then ``reason``."""
@@ -30,7 +30,8 @@ def score_rows(
 
     Test columns follow ``assignment``'s order; a test it does not list (a result graded
     before the assignment changed) gets a column after them, in the order first seen. A
-    rejected or errored submission has empty test cells and its ``reason``.
+    rejected or errored submission has empty test cells and its ``reason``; a test awaiting
+    grading by hand (``pending``, in a ``needs-grading`` result) reads ``pending``, not 0.
     """
     results = list(results)
     columns = assignment_tests(assignment) if assignment is not None else []
@@ -42,7 +43,7 @@ def score_rows(
                 columns.append(test.name)
     rows = [[*FIXED_COLUMNS, *columns, "reason"]]
     for name, result in results:
-        scores = {t.name: _number(t.score) for t in result.tests}
+        scores = {t.name: _cell(t) for t in result.tests}
         rows.append(
             [
                 _text(name),
@@ -61,6 +62,10 @@ def scores_csv(results: Iterable[tuple[str, Result]], assignment: Assignment | N
     out = io.StringIO()
     csv.writer(out).writerows(score_rows(results, assignment))
     return out.getvalue()
+
+
+def _cell(test: TestResult) -> str:
+    return "pending" if test.status == "pending" else _number(test.score)
 
 
 def _number(value: float) -> str:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
+from itertools import accumulate
 from pathlib import Path
+from typing import cast
 
 import nbformat
 from nbformat import NotebookNode
 
 from graders.errors import RejectedUpload
+
+# nbformat has no type hints.
+_reads = cast(Callable[..., NotebookNode], nbformat.reads)
+_validate = cast(Callable[[NotebookNode], None], nbformat.validate)
 
 _MAGIC = {
     b"PK\x03\x04": "a zip archive",
@@ -17,6 +25,23 @@ _MAGIC = {
     b"\x89PNG": "a PNG image",
     b"\x7fELF": "a program (ELF binary)",
 }
+
+
+MAX_NESTING = 100
+"""Deepest nesting of lists and objects read from a notebook. Real notebooks nest about ten
+levels; parsing and validating JSON recurse once per level, so a document nesting thousands
+of levels would exhaust Python's stack."""
+
+# A JSON string, escapes included: the unrolled loop keeps the regular expression linear.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply the lists and objects of a JSON text nest (0 for a bare value), found by a
+    linear scan of the brackets outside strings, without parsing (nor recursion)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate((1 if c in "[{" else -1 for c in brackets), initial=0))
 
 
 def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> NotebookNode:
@@ -39,6 +64,12 @@ def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> No
             f"the file is not UTF-8 text (bad byte at offset {exc.start}); "
             "a notebook is a JSON text file"
         ) from None
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise RejectedUpload(
+            f"the notebook nests deeper than {MAX_NESTING} levels ({depth:,} levels of lists "
+            "and objects); a notebook saved by Jupyter never does"
+        )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -56,8 +87,8 @@ def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> No
             f"the notebook is in format version {major}; save it with Jupyter 4 or newer (format 4)"
         )
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        nb = _reads(text, as_version=4)
+        _validate(nb)
     except Exception as exc:  # nbformat raises several unrelated types
         raise RejectedUpload(f"the notebook is malformed: {_first_line(exc)}") from None
     if not any(c.cell_type == "code" and c.source.strip() for c in nb.cells):

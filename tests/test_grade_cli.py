@@ -84,3 +84,12 @@ def test_validate_fails_when_a_mutant_loses_nothing(course, capsys):
     assert main(["validate", "affine"]) == 1
     out = capsys.readouterr().out
     assert "[FAIL] affine mutant harmless: lost no marks on relu" in out
+
+
+def test_grade_rejects_a_deeply_nested_notebook_without_a_traceback(tmp_path, capsys):
+    deep = tmp_path / "deep.ipynb"
+    deep.write_bytes(b'{"cells": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
+    assert main(["grade", "rnn-numpy", str(deep)]) == 2
+    err = capsys.readouterr().err
+    assert "nests deeper than 100 levels" in err
+    assert "Traceback" not in err

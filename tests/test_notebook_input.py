@@ -12,6 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from app.cli import main
 from graders import RejectedUpload, read_notebook
+from graders.notebook import nesting_depth
 
 
 def notebook_bytes(*cells) -> bytes:
@@ -84,3 +85,30 @@ def test_cli_run_rejects_a_bad_file_with_one_line_and_exit_2(tmp_path, capsys):
 def test_cli_run_names_a_missing_file(tmp_path, capsys):
     assert main(["run", str(tmp_path / "nope.ipynb")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def deeply_nested(levels: int = 50_000) -> dict[str, bytes]:
+    """About 200 KB of JSON nesting ``levels`` deep: lists in the cells, objects in metadata."""
+    return {
+        "lists in cells": b'{"cells": ' + b"[" * levels + b"]" * levels + b"}",
+        "objects in metadata": (
+            b'{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": '
+            + b'{"a": ' * levels
+            + b"1"
+            + b"}" * levels
+            + b"}"
+        ),
+    }
+
+
+@pytest.mark.parametrize("shape", ["lists in cells", "objects in metadata"])
+def test_a_deeply_nested_notebook_is_rejected_with_the_depth(shape):
+    with pytest.raises(RejectedUpload, match="nests deeper than 100 levels"):
+        read_notebook(deeply_nested()[shape])
+
+
+def test_nesting_is_counted_outside_strings_only():
+    brackets = "[" * 5000
+    nb = read_notebook(notebook_bytes(new_code_cell(f"x = '{brackets}'")))
+    assert nb.cells[0].source.endswith(brackets + "'")
+    assert nesting_depth('{"a": "[{", "b": [1, {"c": "\\"["}]}') == 3

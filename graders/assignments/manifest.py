@@ -2,33 +2,26 @@
 
 Every problem is an :class:`~graders.errors.AssignmentError` naming the file and the field, so
 an instructor can fix a folder without reading Markwell's code. ``docs/assignments.md``
-documents the format.
+documents the format; :mod:`graders.assignments.tables` holds the manifest's models.
 """
 
 from __future__ import annotations
 
 import ast
-import math
-import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, cast
 
+from graders.assignments.tables import CheckTable, ManifestTable
 from graders.errors import AssignmentError
 from graders.limits import Limits
-from graders.quiz.questions import (
-    Question,
-    QuizSettings,
-    check_questions,
-    read_question,
-    read_quiz_settings,
-)
+from graders.quiz.questions import Question, QuizSettings
+from graders.quiz.tables import check_computed
+from graders.toml_tables import IDENTIFIER, validate
 
 MANIFEST = "assignment.toml"
 HARNESS = "harness.py"
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -147,61 +140,6 @@ class Assignment:
 # -- reading ----------------------------------------------------------------------------------
 
 
-class _Table:
-    """A TOML table with typed getters that raise errors naming the file and the field."""
-
-    def __init__(self, data: dict[str, Any], path: Path, prefix: str) -> None:
-        self.data, self.path, self.prefix = data, path, prefix
-
-    def error(self, key: str, problem: str) -> AssignmentError:
-        return AssignmentError(str(self.path), f"{self.prefix}{key}", problem)
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        if key not in self.data:
-            if default is ...:
-                raise self.error(key, "is required")
-            return default
-        value = self.data[key]
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise self.error(key, f"must be {_kind_name(kind)}, not a boolean")
-        if not isinstance(value, kind):
-            raise self.error(key, f"must be {_kind_name(kind)}, not {type(value).__name__}")
-        return value
-
-    def number(self, key: str, default: float, minimum: float = 0.0) -> float:
-        value = float(self.get(key, (int, float), default))
-        if not math.isfinite(value) or value < minimum:
-            raise self.error(key, f"must be a finite number >= {minimum:g}")
-        return value
-
-    def names(self, key: str) -> tuple[str, ...]:
-        value = self.get(key, list, [])
-        for item in value:
-            if not isinstance(item, str) or not IDENTIFIER.match(item):
-                raise self.error(key, f"{item!r} is not a Python identifier")
-        return tuple(value)
-
-    def unknown(self, known: set[str]) -> None:
-        extra = sorted(set(self.data) - known)
-        if extra:
-            raise self.error(extra[0], f"unknown field (known: {', '.join(sorted(known))})")
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        list: "a list",
-        dict: "a table",
-        bool: "true or false",
-    }
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if float in kinds:  # an integer is a number too
-        kinds = tuple(k for k in kinds if k is not int)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
 def read_assignment(folder: Path) -> Assignment:
     """Read and check one assignment folder."""
     folder = folder.resolve()
@@ -212,66 +150,26 @@ def read_assignment(folder: Path) -> Assignment:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AssignmentError(str(path), "", f"not valid TOML: {exc}") from exc
-    top = _Table(data, path, "")
-    top.unknown({"id", "title", "kind", "seed", "limits", "checks", "quiz", "questions"})
-    assignment_id = top.get("id", str)
-    if not ID_PATTERN.match(assignment_id):
-        raise top.error("id", "use lower-case letters, digits and dashes (like rnn-numpy)")
-    kind = top.get("kind", str, "notebook")
-    if kind not in ("notebook", "quiz"):
-        raise top.error("kind", "must be 'notebook' or 'quiz'")
-    limits = _limits(_Table(top.get("limits", dict, {}), path, "limits."))
-    raw_checks = top.get("checks", list, [])
-    checks = tuple(
-        _check(
-            _Table(c, path, f"checks[{i}].")
-            if isinstance(c, dict)
-            else _not_table(path, i, "checks")
-        )
-        for i, c in enumerate(raw_checks)
-    )
-    raw_questions = top.get("questions", list, [])
-    questions = tuple(
-        read_question(_Table(q, path, f"questions[{i}]."))
-        if isinstance(q, dict)
-        else _not_table(path, i, "questions")
-        for i, q in enumerate(raw_questions)
-    )
-    check_questions(questions, path, folder)
-    quiz = read_quiz_settings(_Table(top.get("quiz", dict, {}), path, "quiz."))
-    seen: set[str] = set()
-    for i, check in enumerate(checks):
-        if check.function in seen:
-            raise AssignmentError(
-                str(path), f"checks[{i}].function", f"{check.function} is checked twice"
-            )
-        seen.add(check.function)
+    table = validate(ManifestTable, data, path)
+    questions = tuple(q.question() for q in table.questions)
+    check_computed(questions, path, folder)
+    checks = tuple(_check(c) for c in table.checks)
     assignment = Assignment(
-        id=assignment_id,
-        title=top.get("title", str),
+        id=table.id,
+        title=table.title,
         folder=folder,
-        kind=kind,
-        seed=top.get("seed", str, ""),
-        limit_overrides=limits,
+        kind=cast(Literal["notebook", "quiz"], table.kind),
+        seed=table.seed,
+        limit_overrides=table.limit_overrides(),
         checks=checks,
         mutants=_mutants(folder / "mutants"),
         questions=questions,
-        quiz=quiz,
+        quiz=table.quiz.settings(),
     )
-    if kind == "notebook":
+    if assignment.kind == "notebook":
         for needed in ("reference.py", "checks.py", "solution.ipynb", "starter.ipynb"):
             if not (folder / needed).is_file():
                 raise AssignmentError(str(folder / needed), "", "missing")
-        if not checks:
-            raise AssignmentError(str(path), "checks", "a notebook assignment needs checks")
-        for key in ("questions", "quiz"):
-            if key in data:
-                raise top.error(key, 'only a quiz (kind = "quiz") has questions')
-    else:
-        if checks:
-            raise top.error("checks", "a quiz has questions, not checks")
-        if not questions:
-            raise top.error("questions", "a quiz needs questions ([[questions]])")
     for i, check in enumerate(checks):
         if check.call and not (folder / HARNESS).is_file():
             raise AssignmentError(
@@ -287,107 +185,24 @@ def read_assignment(folder: Path) -> Assignment:
     return assignment
 
 
-def _not_table(path: Path, index: int, array: str) -> _Table:
-    raise AssignmentError(str(path), f"{array}[{index}]", f"must be a table ([[{array}]])")
-
-
-def _limits(table: _Table) -> tuple[tuple[str, float], ...]:
-    known = {f.name: f.type for f in fields(Limits)}
-    table.unknown(set(known))
-    overrides: dict[str, Any] = {}
-    for key in table.data:
-        value = table.number(key, 0.0)
-        if value <= 0:
-            raise table.error(key, "must be positive")
-        overrides[key] = value if "seconds" in key else int(value)
-    return tuple(sorted(overrides.items()))
-
-
-def _check(table: _Table) -> Check:
-    table.unknown(
-        {
-            "function",
-            "inputs",
-            "outputs",
-            "points",
-            "reference",
-            "accept",
-            "notes",
-            "seed_cases",
-            "lenient_cases",
-            "in_place",
-            "random_cases",
-            "rtol",
-            "atol",
-            "call",
-            "requires",
-            "gradient",
-        }
-    )
-    function = table.get("function", str)
-    if not IDENTIFIER.match(function):
-        raise table.error("function", f"{function!r} is not a Python identifier")
-    names = table.get("outputs", list, [""])
-    for name in names:
-        if not isinstance(name, str) or (name and not IDENTIFIER.match(name)):
-            raise table.error("outputs", f"{name!r} is not an identifier")
-    if len(set(names)) != len(names):
-        raise table.error("outputs", "names must be unique")
-    points = table.get("points", (int, float, dict))
-    if isinstance(points, dict):
-        extra = sorted(set(points) - set(names))
-        if extra or set(points) != set(names):
-            missing = sorted(set(names) - set(points))
-            raise table.error(
-                "points", f"give points for exactly the outputs (extra {extra}, missing {missing})"
-            )
-        per = {n: _Table(points, table.path, f"{table.prefix}points.").number(n, 0) for n in names}
-    else:
-        total = table.number("points", 0)
-        per = {n: total / len(names) for n in names}
-    random_cases = table.get("random_cases", int, 2)
-    if not 0 <= random_cases <= 20:
-        raise table.error("random_cases", "must be between 0 and 20")
-    inputs = table.get("inputs", str)
-    if not IDENTIFIER.match(inputs):
-        raise table.error("inputs", f"{inputs!r} is not a Python identifier")
-    reference = table.get("reference", str, function)
-    if not IDENTIFIER.match(reference):
-        raise table.error("reference", f"{reference!r} is not a Python identifier")
-    notes = table.get("notes", dict, {})
-    for key, value in notes.items():
-        if key != reference and key not in table.data.get("accept", []):
-            raise table.error(f"notes.{key}", "must be the reference or one of accept")
-        if not isinstance(value, str) or not value.strip():
-            raise table.error(f"notes.{key}", "must be a sentence")
-    seed_cases = table.names("seed_cases")
-    lenient = table.names("lenient_cases")
-    if set(lenient) - set(seed_cases):
-        raise table.error("lenient_cases", "must be some of seed_cases")
-    if random_cases == 0 and not set(seed_cases) - set(lenient):
-        raise table.error("random_cases", "is 0 and no scored seed case is given: nothing to grade")
-    call = table.get("call", str, "")
-    if call and not IDENTIFIER.match(call):
-        raise table.error("call", f"{call!r} is not a Python identifier")
-    gradient = table.get("gradient", str, "")
-    if gradient and not IDENTIFIER.match(gradient):
-        raise table.error("gradient", f"{gradient!r} is not a Python identifier")
+def _check(table: CheckTable) -> Check:
+    points = table.output_points()
     return Check(
-        function=function,
-        call=call,
-        requires=table.names("requires"),
-        gradient=gradient,
-        notes=tuple(sorted(notes.items())),
-        lenient_cases=lenient,
-        in_place=table.get("in_place", bool, False),
-        inputs=inputs,
-        outputs=tuple(Output(n, per[n]) for n in names),
-        reference=reference,
-        accept=table.names("accept"),
-        seed_cases=seed_cases,
-        random_cases=random_cases,
-        rtol=table.number("rtol", 1e-6),
-        atol=table.number("atol", 1e-8),
+        function=table.function,
+        inputs=table.inputs,
+        outputs=tuple(Output(name, points[name]) for name in table.outputs),
+        reference=table.reference_function,
+        accept=tuple(table.accept),
+        notes=tuple(sorted(table.notes.items())),
+        seed_cases=tuple(table.seed_cases),
+        lenient_cases=tuple(table.lenient_cases),
+        in_place=table.in_place,
+        random_cases=table.random_cases,
+        rtol=table.rtol,
+        atol=table.atol,
+        call=table.call,
+        requires=tuple(table.requires),
+        gradient=table.gradient,
     )
 
 

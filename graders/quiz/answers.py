@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from graders.errors import RejectedUpload
+from graders.notebook import nesting_depth
 from graders.quiz.grade import unknown_questions
 from graders.quiz.parse import shown
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 
 MAX_ANSWER_FILE_BYTES = 1_000_000
 """Largest answer file read: a quiz's answers take a few kilobytes."""
+MAX_ANSWER_NESTING = 20
+"""Deepest nesting of lists and objects read: an answer file nests three levels
+(``{"answers": {"q3": ["b", "d"]}}``); parsing recurses once per level."""
 
 
 class _Repeated(Exception):
@@ -56,6 +60,13 @@ def read_answers(data: bytes | str, assignment: Assignment | None = None) -> dic
             raise RejectedUpload("the answer file is not UTF-8 text (it should be JSON)") from None
     if not data.strip():
         raise RejectedUpload("the answer file is empty")
+    depth = nesting_depth(data)
+    if depth > MAX_ANSWER_NESTING:
+        raise RejectedUpload(
+            f"the answer file cannot be read as JSON: it nests deeper than {MAX_ANSWER_NESTING} "
+            f'levels ({depth:,} levels of lists and objects), where {{"answers": {{...}}}} '
+            "nests three"
+        )
     try:
         document = json.loads(data.removeprefix("\ufeff"), object_pairs_hook=_unique)
     except _Repeated as repeated:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from graders.quiz import parse, rules
-from graders.quiz.questions import Question
+from graders.quiz.questions import Question, texts
 from graders.result import Result, TestResult
 
 if TYPE_CHECKING:  # graders.assignments imports this package: no import cycle at run time
@@ -83,7 +83,7 @@ def _single(question: Question, answer: Any) -> Verdict:
 
 def _multiple(question: Question, answer: Any) -> Verdict:
     chosen = parse.choices(answer, len(question.options))
-    key = set(question.answer)
+    key = set(texts(question.answer))
     count = len(question.letters)
     wrong = sum((letter in chosen) != (letter in key) for letter in question.letters)
     if not wrong:
@@ -105,7 +105,7 @@ def _multiple(question: Question, answer: Any) -> Verdict:
 
 def _exact(question: Question, answer: Any) -> Verdict:
     how = question.normalize
-    expected = {parse.normalized(k, how) for k in question.answer}
+    expected = {parse.normalized(k, how) for k in texts(question.answer)}
     compared = _COMPARED[how]
     if not question.any_order:
         got = parse.text(answer)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from graders.errors import AssignmentError, UnknownAssignment
 from graders.quiz import parse, rules
 from graders.quiz.grade import format_shape
-from graders.quiz.questions import KEYS, Key, Question
+from graders.quiz.questions import KEYS, Key, Question, bounds
 
 if TYPE_CHECKING:
     from graders.assignments import Assignment
@@ -139,11 +139,11 @@ def keys_match(question: Question, computed: Key) -> bool:
     if question.type != "number":
         return stored == computed
     if question.rule == "range":
-        assert isinstance(stored, tuple)
+        low, high = bounds(stored)
         if isinstance(computed, tuple):
-            return all(_close(a, b) for a, b in zip(stored, computed, strict=True))
+            return all(_close(a, b) for a, b in zip((low, high), bounds(computed), strict=True))
         assert isinstance(computed, float)
-        return stored[0] <= computed <= stored[1]
+        return low <= computed <= high
     assert isinstance(stored, float) and isinstance(computed, float)
     if not _close(stored, computed):
         return False

@@ -30,7 +30,7 @@ from decimal import (
     localcontext,
 )
 
-from graders.quiz.questions import Question
+from graders.quiz.questions import Question, bounds
 
 CONTEXT = Context(
     prec=1200, Emax=999_999, Emin=-999_999, traps=[InvalidOperation, DivisionByZero, Overflow]
@@ -67,8 +67,7 @@ def accepts(question: Question, answer: Decimal) -> bool:
     rule, key = question.rule, question.answer
     with localcontext(CONTEXT):
         if rule == "range":
-            assert isinstance(key, tuple)
-            low, high = key
+            low, high = bounds(key)
             return exact(low) <= answer <= exact(high)
         assert isinstance(key, float)
         expected = exact(key)

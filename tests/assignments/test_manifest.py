@@ -171,3 +171,34 @@ def test_reference_modules_of_two_assignments_do_not_collide(tmp_path):
     b = read_assignment(b_folder)
     assert load_module(a, "reference.py").double(1) == (2, 1)
     assert load_module(b, "reference.py").double(1) == (20, 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "problem"),
+    [
+        (
+            ('outputs = ["twice", "same"]', 'outputs = ["twice", 3]'),
+            "checks[0].outputs[1]",
+            "not int",
+        ),
+        (("rtol = 1e-9", 'accept = ["half", "a-b"]'), "checks[0].accept[1]", "'a-b' is not"),
+        (("rtol = 1e-9", "notes = {double = 3}"), "checks[0].notes.double", "a string, not int"),
+        (("{twice = 3, same = 1}", '{twice = "3", same = 1}'), "checks[0].points.twice", "not str"),
+    ],
+)
+def test_a_wrong_item_inside_a_field_is_named_by_its_index_or_key(tmp_path, change, field, problem):
+    folder = make_folder(tmp_path, MANIFEST.replace(*change))
+    with pytest.raises(AssignmentError) as caught:
+        read_assignment(folder)
+    assert (caught.value.field, caught.value.path) == (field, str(folder / "assignment.toml"))
+    assert problem in caught.value.problem
+
+
+def test_a_misspelt_field_is_named_before_the_field_it_misses(tmp_path):
+    folder = make_folder(
+        tmp_path, MANIFEST.replace('inputs = "half_inputs"', 'input = "half_inputs"')
+    )
+    with pytest.raises(AssignmentError) as caught:
+        read_assignment(folder)
+    assert caught.value.field == "checks[1].input"
+    assert caught.value.problem.startswith("unknown field (known: accept, atol, call,")

@@ -90,3 +90,16 @@ def test_json_constants_are_read_and_graded_as_refused_answers(quiz):
     by_name = {t.name: t for t in result.tests}
     assert by_name["q3"].feedback.startswith("NaN (not a number) cannot be graded")
     assert by_name["q5"].feedback.startswith("An infinity cannot be graded")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"answers": {"q1": ' + "[" * 50_000 + "]" * 50_000 + "}}",
+        '{"answers": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}",
+    ],
+)
+def test_a_deeply_nested_answer_file_is_rejected_with_the_depth(data):
+    with pytest.raises(RejectedUpload) as rejected:
+        read_answers(data)
+    assert "nests deeper than 20 levels (50,00" in rejected.value.reason
