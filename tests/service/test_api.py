@@ -279,6 +279,23 @@ def test_422_for_a_malformed_notebook_and_invalid_parameters(client, people_: Pe
     assert_problem(missing_file, 422, "invalid-request")
 
 
+@pytest.mark.parametrize(
+    "deep",
+    [
+        b'{"cells": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        b'{"metadata": ' + b'{"a": ' * 40_000 + b"1" + b"}" * 40_000 + b', "cells": []}',
+    ],
+    ids=["lists", "objects"],
+)
+def test_a_notebook_nested_deeper_than_json_can_be_read_is_refused_with_a_reason(
+    client, people_: People, deep: bytes
+):
+    body = assert_problem(upload(client, people_.auth("alice"), deep), 422, "invalid-notebook")
+    assert "nest" in body["detail"]
+    # The service carries on: the next upload is taken.
+    assert upload(client, people_.auth("alice"), notebook("after")).status_code == 202
+
+
 def test_429_past_the_upload_rate_with_retry_after(settings: Settings, people_: People):
     with client_for(settings, uploads_per_minute=2) as limited:
         alice = people_.auth("alice")
