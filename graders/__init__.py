@@ -45,7 +45,7 @@ from graders.quiz import (
 )
 from graders.report import CellReport, RunReport
 from graders.result import Result, TestResult
-from graders.sandbox.sandbox import SandboxConfig
+from graders.sandbox.config import SandboxConfig
 from graders.session import CallResult, NotebookSession, run_notebook
 
 __all__ = [

@@ -7,11 +7,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from graders.errors import GraderError
 from graders.limits import Limits
 from graders.sandbox import cgroups, sandbox, seccomp
-from graders.sandbox.sandbox import SandboxConfig
+from graders.sandbox.config import SandboxConfig
 
 _SOURCE_DIR = Path(__file__).resolve().parent
 _PROBE = r"""
@@ -72,7 +73,9 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
         else "without cgroups, rlimits are used (weaker): run as root with "
         "/sys/fs/cgroup mounted read-write",
     )
-    launchers = [config.launcher, *(["bwrap"] if config.launcher == "fork" else [])]
+    launchers: list[Literal["bwrap", "fork"]] = [config.launcher]
+    if config.launcher == "fork":
+        launchers.append("bwrap")
     for launcher in launchers:
         yield from _launcher_checks(dataclasses.replace(config, launcher=launcher))
 
