@@ -11,6 +11,7 @@ Quizzes need no kernel: ``grade_answers(quiz, read_answers(data, quiz))`` (``gra
 
 from graders.assignments import Assignment, Catalog, load_catalog, read_assignment
 from graders.batch import find_notebooks, grade_folder
+from graders.doctor import Finding, diagnose, sandbox_problem
 from graders.errors import (
     AssignmentError,
     CallError,
@@ -59,6 +60,7 @@ __all__ = [
     "CellReport",
     "CheckRun",
     "ComputedKey",
+    "Finding",
     "FunctionMissing",
     "Graded",
     "GraderError",
@@ -82,6 +84,7 @@ __all__ = [
     "UnsupportedValue",
     "check_keys",
     "compute_keys",
+    "diagnose",
     "dump_runs",
     "evaluate",
     "find_notebooks",
@@ -94,6 +97,7 @@ __all__ = [
     "read_assignment",
     "read_notebook",
     "run_notebook",
+    "sandbox_problem",
     "score_rows",
     "scores_csv",
 ]

@@ -1,4 +1,4 @@
-"""Checks that this machine can grade safely, each with what to do when it cannot."""
+"""Whether this machine can grade safely: ``markwell doctor``'s findings, each with its fix."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ sys.exit(3 if problems else 0)
 
 
 @dataclass(frozen=True)
-class Check:
-    """One line of ``markwell doctor``."""
+class Finding:
+    """One line of ``markwell doctor``: what was checked, whether it holds, and the fix."""
 
     name: str
     ok: bool
@@ -43,11 +43,24 @@ class Check:
     fix: str = ""
 
 
-def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
-    """Yield each check as it completes."""
+def sandbox_problem() -> str | None:
+    """Why no sandbox can start on this machine (tools, root, seccomp), or None: the quick
+    start-up check; :func:`diagnose` says more."""
+    problem = sandbox.check_bwrap()
+    if problem:
+        return problem[0]
+    try:
+        seccomp.filter_bytes()
+    except Exception as exc:
+        return f"seccomp filter: {exc}"
+    return None
+
+
+def diagnose(config: SandboxConfig | None = None) -> Iterator[Finding]:
+    """Check what grading needs here, yielding each finding as it completes."""
     config = config or SandboxConfig()
     problem = sandbox.check_bwrap()
-    yield Check(
+    yield Finding(
         "bubblewrap",
         problem is None,
         problem[0] if problem else "bwrap, setpriv and prlimit found",
@@ -57,14 +70,14 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
         return
     try:
         size = len(seccomp.filter_bytes())
-        yield Check("seccomp", True, f"filter compiled ({size} bytes of BPF)")
+        yield Finding("seccomp", True, f"filter compiled ({size} bytes of BPF)")
     except Exception as exc:
-        yield Check(
+        yield Finding(
             "seccomp", False, f"cannot build the filter: {exc}", "apt-get install libseccomp2"
         )
         return
     why = cgroups.available()
-    yield Check(
+    yield Finding(
         "cgroups",
         why is None,
         why or "per-sandbox memory, task and freezer groups can be created",
@@ -77,10 +90,10 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
     if config.launcher == "fork":
         launchers.append("bwrap")
     for launcher in launchers:
-        yield from _launcher_checks(dataclasses.replace(config, launcher=launcher))
+        yield from _launcher_findings(dataclasses.replace(config, launcher=launcher))
 
 
-def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
+def _launcher_findings(config: SandboxConfig) -> Iterator[Finding]:
     """Isolation probe and kernel start through ``config.launcher``."""
     label = f"({config.launcher})"
     try:
@@ -97,7 +110,7 @@ def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
             config,
         )
     except GraderError as exc:
-        yield Check(
+        yield Finding(
             f"namespaces {label}",
             False,
             str(exc),
@@ -111,7 +124,7 @@ def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
             time.sleep(0.02)
         info = box.exit_info()
         ok = info.detail.endswith("status 0")
-        yield Check(
+        yield Finding(
             f"isolation {label}",
             ok,
             "no network, no host files, unprivileged uid"
@@ -125,7 +138,7 @@ def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
     try:
         kernel = start_kernel(Limits(), config)
     except GraderError as exc:
-        yield Check(
+        yield Finding(
             f"kernel {label}",
             False,
             str(exc),
@@ -133,7 +146,7 @@ def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
         )
         return
     kernel.close()
-    yield Check(
+    yield Finding(
         f"kernel {label}",
         True,
         f"sandboxed ipykernel answered in {time.monotonic() - started:.2f} s",
