@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from graders.errors import GraderError
+from graders.errors import GraderError, SandboxError
 from graders.limits import Limits
 from graders.sandbox import cgroups, sandbox, seccomp
 from graders.sandbox.config import SandboxConfig
+from graders.sandbox.interpreter import find_interpreter, python_problem
+from graders.sandbox.launcher import SEE_DOCTOR
 
 _SOURCE_DIR = Path(__file__).resolve().parent
 _PROBE = r"""
@@ -31,6 +33,8 @@ if os.getuid() == 0:
 print(";".join(problems), file=sys.stderr)
 sys.exit(3 if problems else 0)
 """
+_LEAKED = 3
+"""The probe's exit status when it could see or reach what it must not."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,18 @@ def diagnose(config: SandboxConfig | None = None) -> Iterator[Finding]:
         else "without cgroups, rlimits are used (weaker): run as root with "
         "/sys/fs/cgroup mounted read-write",
     )
+    unusable = python_problem(config.python_prefix)
+    python = find_interpreter(config.python_prefix)
+    yield Finding(
+        "python",
+        unusable is None,
+        unusable[0]
+        if unusable
+        else f"{python.executable}, with {', '.join(map(str, python.trees))} bound read-only",
+        unusable[1] if unusable else "",
+    )
+    if unusable:
+        return  # every sandbox would fail the same way, and say less
     launchers: list[Literal["bwrap", "fork"]] = [config.launcher]
     if config.launcher == "fork":
         launchers.append("bwrap")
@@ -96,27 +112,22 @@ def diagnose(config: SandboxConfig | None = None) -> Iterator[Finding]:
 def _launcher_findings(config: SandboxConfig) -> Iterator[Finding]:
     """Isolation probe and kernel start through ``config.launcher``."""
     label = f"({config.launcher})"
+    hidden = [
+        "/root/.bashrc",
+        "/etc/shadow",
+        str(_SOURCE_DIR),
+        str(_SOURCE_DIR.parent / "reference"),
+    ]
     try:
-        hidden = [
-            "/root/.bashrc",
-            "/etc/shadow",
-            str(_SOURCE_DIR),
-            str(_SOURCE_DIR.parent / "reference"),
-        ]
-        box = sandbox.start(
-            ["-c", _PROBE, *hidden],
-            {},
-            Limits(),
-            config,
-        )
+        box = sandbox.start(["-c", _PROBE, *hidden], {}, Limits(), config)
     except GraderError as exc:
-        yield Finding(
-            f"namespaces {label}",
-            False,
-            str(exc),
+        fix = (
             "apt-get install bubblewrap; allow "
-            "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)",
+            "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
         )
+        if isinstance(exc, SandboxError) and exc.fix != SEE_DOCTOR:
+            fix = exc.fix  # the sandbox knew the cause
+        yield Finding(f"namespaces {label}", False, str(exc), fix)
         return
     with box:
         deadline = time.monotonic() + 30
@@ -124,13 +135,19 @@ def _launcher_findings(config: SandboxConfig) -> Iterator[Finding]:
             time.sleep(0.02)
         info = box.exit_info()
         ok = info.detail.endswith("status 0")
+        if ok:
+            fix = ""
+        elif info.detail.endswith(f"status {_LEAKED}"):
+            fix = "update bubblewrap; see docs/operations.md"
+        else:  # the probe did not get to look: its Python failed
+            fix = f"make {config.python_prefix} work in the sandbox: see the error above"
         yield Finding(
             f"isolation {label}",
             ok,
             "no network, no host files, unprivileged uid"
             if ok
             else f"{info.detail}: {box.stderr_tail().strip()[-300:]}",
-            "" if ok else "update bubblewrap; see docs/operations.md",
+            fix,
         )
     from graders.kernel.launch import start_kernel
 

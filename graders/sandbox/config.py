@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from graders.limits import Limits
+from graders.sandbox.interpreter import SYSTEM_TREE, find_interpreter
 
 INSIDE_IN = "/run/markwell/in"
 INSIDE_IPC = "/run/markwell/ipc"
@@ -29,7 +30,8 @@ class SandboxConfig:
     first_uid: int = 62000
     uid_count: int = 512
     python_prefix: Path = Path(sys.prefix)
-    """The Python environment the kernel runs in, bound read-only at the same path."""
+    """The Python environment the kernel runs in; it and the Python it is built on are bound
+    read-only at their real (symlink-free) paths."""
     preload: tuple[str, ...] = ()
     """Modules imported before any student code, besides NumPy (e.g. ``matplotlib``)."""
     require_cgroups: bool = False
@@ -46,7 +48,7 @@ def layout(config: SandboxConfig, limits: Limits, run_dir: Path, uid: int) -> li
     The one description both launchers build from: the bubblewrap launcher turns it into
     bubblewrap's options, the fork server mounts it itself.
     """
-    ops: list[dict[str, Any]] = [{"op": "ro-bind", "src": "/usr", "dst": "/usr"}]
+    ops: list[dict[str, Any]] = [{"op": "ro-bind", "src": str(SYSTEM_TREE), "dst": "/usr"}]
     for top in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
         path = Path("/") / top
         if path.is_symlink():  # merged /usr, as Debian lays it out
@@ -65,14 +67,13 @@ def layout(config: SandboxConfig, limits: Limits, run_dir: Path, uid: int) -> li
         ops.append(
             {"op": "tmpfs", "dst": where, "size": limits.file_bytes, "mode": 0o755, "uid": uid}
         )
-    prefixes = {config.python_prefix.resolve()}
-    base = Path(os.path.realpath(sys.base_prefix))
-    if base != Path("/usr") and not str(base).startswith("/usr/"):
-        prefixes.add(base)
-    for prefix in sorted(prefixes):
-        # Bound by file descriptor in bubblewrap: the unprivileged uid need not be able to
-        # reach the path itself (a venv under /root works).
-        ops.append({"op": "ro-bind", "src": str(prefix), "dst": str(prefix), "by_fd": True})
+    python = find_interpreter(config.python_prefix)
+    # Each at its own path under fresh parents: the sandbox's user need not be able to enter
+    # the host folders above it (a Python under /root works).
+    for tree in python.trees:
+        ops.append({"op": "ro-bind", "src": str(tree), "dst": str(tree)})
+    for place, target in python.links:
+        ops.append({"op": "symlink", "target": target, "dst": str(place)})
     ops += [
         {"op": "ro-bind", "src": str(run_dir / "in"), "dst": INSIDE_IN},
         {"op": "bind", "src": str(run_dir / "ipc"), "dst": INSIDE_IPC},
@@ -83,8 +84,9 @@ def layout(config: SandboxConfig, limits: Limits, run_dir: Path, uid: int) -> li
 
 def environment(config: SandboxConfig) -> dict[str, str]:
     """The sandboxed program's whole environment."""
+    python_bin = find_interpreter(config.python_prefix).executable.parent
     return {
-        "PATH": f"{config.python_prefix}/bin:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin",
         "HOME": INSIDE_HOME,
         "USER": "student",
         "LOGNAME": "student",

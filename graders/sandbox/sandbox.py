@@ -27,6 +27,7 @@ from graders.sandbox import cgroups, rundir, slots
 from graders.sandbox.bwrap import BwrapLauncher
 from graders.sandbox.config import INSIDE_HOME, INSIDE_IN, INSIDE_IPC, SandboxConfig
 from graders.sandbox.forkserver import ForkLauncher
+from graders.sandbox.interpreter import python_problem
 from graders.sandbox.launcher import SEE_DOCTOR, Launcher, LaunchRequest, SandboxProcess
 
 __all__ = [
@@ -244,7 +245,7 @@ def start(
 ) -> Sandbox:
     """Run ``python python_args...`` in a new sandbox (the interpreter of
     ``config.python_prefix``); ``files`` land read-only in ``/run/markwell/in``."""
-    problem = check_bwrap()
+    problem = check_bwrap() or python_problem(config.python_prefix)
     if problem:
         raise SandboxError(*problem)
     launcher = launcher_for(config)
