@@ -23,6 +23,7 @@ from graders import (
     RejectedUpload,
     Result,
     compute_keys,
+    diagnose,
     find_notebooks,
     grade,
     grade_answers,
@@ -31,7 +32,6 @@ from graders import (
     run_notebook,
     scores_csv,
 )
-from graders.doctor import run_checks
 from graders.quiz import MAX_ANSWER_FILE_BYTES, ComputedKey
 from graders.validate import junit_xml, validate
 
@@ -331,13 +331,13 @@ def print_result(result: Result) -> None:
 
 def _doctor(args: argparse.Namespace) -> int:
     failed = 0
-    for check in run_checks(get_settings().sandbox()):
-        mark = "ok  " if check.ok else "FAIL"
-        print(f"[{mark}] {check.name}: {check.detail}")
-        if not check.ok:
+    for finding in diagnose(get_settings().sandbox()):
+        mark = "ok  " if finding.ok else "FAIL"
+        print(f"[{mark}] {finding.name}: {finding.detail}")
+        if not finding.ok:
             failed += 1
-            if check.fix:
-                print(f"       fix: {check.fix}")
+            if finding.fix:
+                print(f"       fix: {finding.fix}")
     if failed:
         print(f"markwell doctor: {failed} check(s) failed", file=sys.stderr)
         return 1

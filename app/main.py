@@ -15,21 +15,14 @@ from app.metrics import Metrics
 from app.queue import Queue
 from app.routers import attempts, courses, health, submissions, tokens
 from app.settings import Settings, get_settings
-from graders.sandbox import sandbox, seccomp
+from graders import sandbox_problem
 
 log = logging.getLogger(__name__)
 
 
 def sandbox_status() -> str:
     """``ok`` when this machine can start sandboxes (``markwell doctor`` says more)."""
-    problem = sandbox.check_bwrap()
-    if problem:
-        return problem[0]
-    try:
-        seccomp.filter_bytes()
-    except Exception as exc:
-        return f"seccomp filter: {exc}"
-    return "ok"
+    return sandbox_problem() or "ok"
 
 
 def make_queue(settings: Settings) -> Queue:

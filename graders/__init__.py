@@ -11,6 +11,7 @@ Quizzes need no kernel: ``grade_answers(quiz, read_answers(data, quiz))`` (``gra
 
 from graders.assignments import Assignment, Catalog, load_catalog, read_assignment
 from graders.batch import find_notebooks, grade_folder
+from graders.doctor import Finding, diagnose, sandbox_problem
 from graders.errors import (
     AssignmentError,
     CallError,
@@ -52,7 +53,7 @@ from graders.result import (
     TestResult,
     TestStatus,
 )
-from graders.sandbox.sandbox import SandboxConfig
+from graders.sandbox.config import SandboxConfig
 from graders.session import CallResult, NotebookSession, run_notebook
 from graders.session import KernelSource as AcquireKernel
 
@@ -69,6 +70,7 @@ __all__ = [  # noqa: RUF022
     "CellReport",
     "CheckRun",
     "ComputedKey",
+    "Finding",
     "FunctionMissing",
     "Graded",
     "GraderError",
@@ -96,6 +98,7 @@ __all__ = [  # noqa: RUF022
     "UnsupportedValue",
     "check_keys",
     "compute_keys",
+    "diagnose",
     "dump_runs",
     "evaluate",
     "find_notebooks",
@@ -108,6 +111,7 @@ __all__ = [  # noqa: RUF022
     "read_assignment",
     "read_notebook",
     "run_notebook",
+    "sandbox_problem",
     "score_cell",
     "score_rows",
     "scores_csv",

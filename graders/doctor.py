@@ -1,4 +1,4 @@
-"""Checks that this machine can grade safely, each with what to do when it cannot."""
+"""Whether this machine can grade safely: ``markwell doctor``'s findings, each with its fix."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from graders.errors import GraderError
+from graders.errors import GraderError, SandboxError
 from graders.limits import Limits
 from graders.sandbox import cgroups, sandbox, seccomp
-from graders.sandbox.sandbox import SandboxConfig
+from graders.sandbox.config import SandboxConfig
+from graders.sandbox.interpreter import find_interpreter, python_problem
+from graders.sandbox.launcher import SEE_DOCTOR
 
 _SOURCE_DIR = Path(__file__).resolve().parent
 _PROBE = r"""
@@ -30,11 +33,13 @@ if os.getuid() == 0:
 print(";".join(problems), file=sys.stderr)
 sys.exit(3 if problems else 0)
 """
+_LEAKED = 3
+"""The probe's exit status when it could see or reach what it must not."""
 
 
 @dataclass(frozen=True)
-class Check:
-    """One line of ``markwell doctor``."""
+class Finding:
+    """One line of ``markwell doctor``: what was checked, whether it holds, and the fix."""
 
     name: str
     ok: bool
@@ -42,11 +47,24 @@ class Check:
     fix: str = ""
 
 
-def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
-    """Yield each check as it completes."""
+def sandbox_problem() -> str | None:
+    """Why no sandbox can start on this machine (tools, root, seccomp), or None: the quick
+    start-up check; :func:`diagnose` says more."""
+    problem = sandbox.check_bwrap()
+    if problem:
+        return problem[0]
+    try:
+        seccomp.filter_bytes()
+    except Exception as exc:
+        return f"seccomp filter: {exc}"
+    return None
+
+
+def diagnose(config: SandboxConfig | None = None) -> Iterator[Finding]:
+    """Check what grading needs here, yielding each finding as it completes."""
     config = config or SandboxConfig()
     problem = sandbox.check_bwrap()
-    yield Check(
+    yield Finding(
         "bubblewrap",
         problem is None,
         problem[0] if problem else "bwrap, setpriv and prlimit found",
@@ -56,14 +74,14 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
         return
     try:
         size = len(seccomp.filter_bytes())
-        yield Check("seccomp", True, f"filter compiled ({size} bytes of BPF)")
+        yield Finding("seccomp", True, f"filter compiled ({size} bytes of BPF)")
     except Exception as exc:
-        yield Check(
+        yield Finding(
             "seccomp", False, f"cannot build the filter: {exc}", "apt-get install libseccomp2"
         )
         return
     why = cgroups.available()
-    yield Check(
+    yield Finding(
         "cgroups",
         why is None,
         why or "per-sandbox memory, task and freezer groups can be created",
@@ -72,35 +90,44 @@ def run_checks(config: SandboxConfig | None = None) -> Iterator[Check]:
         else "without cgroups, rlimits are used (weaker): run as root with "
         "/sys/fs/cgroup mounted read-write",
     )
-    launchers = [config.launcher, *(["bwrap"] if config.launcher == "fork" else [])]
+    unusable = python_problem(config.python_prefix)
+    python = find_interpreter(config.python_prefix)
+    yield Finding(
+        "python",
+        unusable is None,
+        unusable[0]
+        if unusable
+        else f"{python.executable}, with {', '.join(map(str, python.trees))} bound read-only",
+        unusable[1] if unusable else "",
+    )
+    if unusable:
+        return  # every sandbox would fail the same way, and say less
+    launchers: list[Literal["bwrap", "fork"]] = [config.launcher]
+    if config.launcher == "fork":
+        launchers.append("bwrap")
     for launcher in launchers:
-        yield from _launcher_checks(dataclasses.replace(config, launcher=launcher))
+        yield from _launcher_findings(dataclasses.replace(config, launcher=launcher))
 
 
-def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
+def _launcher_findings(config: SandboxConfig) -> Iterator[Finding]:
     """Isolation probe and kernel start through ``config.launcher``."""
     label = f"({config.launcher})"
+    hidden = [
+        "/root/.bashrc",
+        "/etc/shadow",
+        str(_SOURCE_DIR),
+        str(_SOURCE_DIR.parent / "reference"),
+    ]
     try:
-        hidden = [
-            "/root/.bashrc",
-            "/etc/shadow",
-            str(_SOURCE_DIR),
-            str(_SOURCE_DIR.parent / "reference"),
-        ]
-        box = sandbox.start(
-            ["-c", _PROBE, *hidden],
-            {},
-            Limits(),
-            config,
-        )
+        box = sandbox.start(["-c", _PROBE, *hidden], {}, Limits(), config)
     except GraderError as exc:
-        yield Check(
-            f"namespaces {label}",
-            False,
-            str(exc),
+        fix = (
             "apt-get install bubblewrap; allow "
-            "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)",
+            "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
         )
+        if isinstance(exc, SandboxError) and exc.fix != SEE_DOCTOR:
+            fix = exc.fix  # the sandbox knew the cause
+        yield Finding(f"namespaces {label}", False, str(exc), fix)
         return
     with box:
         deadline = time.monotonic() + 30
@@ -108,13 +135,19 @@ def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
             time.sleep(0.02)
         info = box.exit_info()
         ok = info.detail.endswith("status 0")
-        yield Check(
+        if ok:
+            fix = ""
+        elif info.detail.endswith(f"status {_LEAKED}"):
+            fix = "update bubblewrap; see docs/operations.md"
+        else:  # the probe did not get to look: its Python failed
+            fix = f"make {config.python_prefix} work in the sandbox: see the error above"
+        yield Finding(
             f"isolation {label}",
             ok,
             "no network, no host files, unprivileged uid"
             if ok
             else f"{info.detail}: {box.stderr_tail().strip()[-300:]}",
-            "" if ok else "update bubblewrap; see docs/operations.md",
+            fix,
         )
     from graders.kernel.launch import start_kernel
 
@@ -122,7 +155,7 @@ def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
     try:
         kernel = start_kernel(Limits(), config)
     except GraderError as exc:
-        yield Check(
+        yield Finding(
             f"kernel {label}",
             False,
             str(exc),
@@ -130,7 +163,7 @@ def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
         )
         return
     kernel.close()
-    yield Check(
+    yield Finding(
         f"kernel {label}",
         True,
         f"sandboxed ipykernel answered in {time.monotonic() - started:.2f} s",

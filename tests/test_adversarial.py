@@ -28,7 +28,7 @@ from graders import Limits, Opaque, run_notebook
 from graders.kernel.launch import SandboxedKernel, start_kernel
 from graders.limits import GiB, MiB
 from graders.sandbox import cgroups, slots
-from graders.sandbox.sandbox import SandboxConfig
+from graders.sandbox.config import SandboxConfig
 from tests.make_notebook import notebook
 
 CONFIG = SandboxConfig()

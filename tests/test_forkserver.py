@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from graders import Limits, run_notebook
-from graders.sandbox import cgroups, forkserver, sandbox, slots
-from graders.sandbox.sandbox import SandboxConfig
+from graders.sandbox import cgroups, forkserver, rundir, slots
+from graders.sandbox.config import SandboxConfig
 from tests.make_notebook import notebook
 
 FORK = SandboxConfig(launcher="fork")
@@ -59,7 +59,7 @@ def test_kernels_die_when_the_grader_that_forked_them_is_killed():
         import sys, time
         from graders import Limits
         from graders.kernel.launch import start_kernel
-        from graders.sandbox.sandbox import SandboxConfig
+        from graders.sandbox.config import SandboxConfig
         kernel = start_kernel(Limits(), SandboxConfig(launcher="fork"))
         print(kernel.sandbox.uid, kernel.sandbox.run_dir, flush=True)
         time.sleep(600)
@@ -84,7 +84,7 @@ def test_kernels_die_when_the_grader_that_forked_them_is_killed():
         # What it could not remove, the next grader sweeps away.
         leftover = Path(run_dir)
         assert leftover.is_dir()
-        assert sandbox.sweep_once.__wrapped__(leftover.parent) >= 1
+        assert rundir.sweep_once.__wrapped__(leftover.parent) >= 1
         assert not leftover.exists()
         assert cgroups.existing(leftover.name) is None
 

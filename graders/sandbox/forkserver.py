@@ -1,10 +1,10 @@
 """The grader's side of the fork server (``SandboxConfig(launcher="fork")``).
 
-Starting a kernel is mostly importing Python, NumPy and ipykernel. The fork server
-(:mod:`graders.sandbox.zygote`) imports them once and forks every new sandbox from that image:
-the child gets its own namespaces, uid, cgroups, rlimits, seccomp filter and file system, as a
-bubblewrap sandbox does, without paying the imports again. One fork server serves a grading
-process; it is started on first use and ends when that process does.
+Starting a kernel is mostly importing Python, NumPy and ipykernel. The fork server (the
+:mod:`graders.sandbox.zygote` package) imports them once and forks every new sandbox from that
+image: the child gets its own namespaces, uid, cgroups, rlimits, seccomp filter and file
+system, as a bubblewrap sandbox does, without paying the imports again. One fork server serves
+a grading process; it is started on first use and ends when that process does.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from graders.errors import SandboxError
-from graders.sandbox.sandbox import SandboxConfig
+from graders.sandbox import seccomp
+from graders.sandbox.config import HOSTNAME, INSIDE_HOME, SandboxConfig, environment, layout
+from graders.sandbox.launcher import SEE_DOCTOR, LaunchRequest, rlimits
 
-_ZYGOTE = Path(__file__).with_name("zygote.py")
+_ZYGOTE = Path(__file__).with_name("zygote")
+"""The fork server's package, run as ``python -I <folder>`` (``__main__.py``)."""
 READY_SECONDS = 60.0
 REPLY_SECONDS = 10.0
 
@@ -140,7 +143,7 @@ class ForkServer:
                 os.close(fd)
             raise SandboxError(
                 f"the fork server could not start a sandbox: {reply.decode(errors='replace')}",
-                "run `markwell doctor`",
+                SEE_DOCTOR,
             )
         return ForkedProcess(fds[0])
 
@@ -168,3 +171,24 @@ def shared(config: SandboxConfig) -> ForkServer:
                 server.close()
             server = _shared[key] = ForkServer(config)
         return server
+
+
+class ForkLauncher:
+    """The sandbox made by the process-wide fork server, after a fork."""
+
+    def launch(self, request: LaunchRequest) -> ForkedProcess:
+        run_dir, uid, cg = request.run_dir, request.uid, request.cgroup
+        (run_dir / "root").mkdir(mode=0o755)
+        spec = {
+            "root": str(run_dir / "root"),
+            "layout": layout(request.config, request.limits, run_dir, uid),
+            "uid": uid,
+            "hostname": HOSTNAME,
+            "cgroup_procs": [str(p) for p in cg.procs_files] if cg else [],
+            "rlimits": rlimits(request.limits, cg is not None),
+            "seccomp": seccomp.filter_bytes().hex(),
+            "env": environment(request.config),
+            "chdir": INSIDE_HOME,
+            "argv": request.python_args,
+        }
+        return shared(request.config).spawn(spec, request.status_fd, request.stderr_fd)

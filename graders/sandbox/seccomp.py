@@ -85,7 +85,7 @@ _DENIED_SOCKET_FAMILIES = (
 
 def build_filter_bytes() -> bytes:
     """Compile the filter to classic BPF with libseccomp; raises OSError if unavailable."""
-    import pyseccomp as sc
+    import pyseccomp as sc  # type: ignore[import-untyped]  # no type information shipped
 
     eperm = sc.ERRNO(errno.EPERM)
     f = sc.SyscallFilter(sc.ALLOW)
