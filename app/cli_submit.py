@@ -22,9 +22,12 @@ from typing import Any
 
 import httpx
 
+from app.cli_output import print_result
 from graders import Result
 
-DONE = ("graded", "rejected", "error")
+DONE = ("graded", "needs-grading", "rejected", "error")
+SHOWN = ("graded", "needs-grading")
+"""Results shown as a table (a result waiting for a grader shows the points so far)."""
 
 
 def config_path() -> Path:
@@ -54,7 +57,8 @@ def _problem(response: httpx.Response) -> str:
 
 
 def _wait(client: httpx.Client, location: str, timeout: float, quiet: bool) -> dict[str, Any]:
-    """Poll the submission until it is graded, rejected or in error, showing where it is."""
+    """Poll the submission until it has a result (graded, waiting for a grader, rejected or
+    in error), showing where it is."""
     spinner = itertools.cycle("|/-\\")
     started = time.monotonic()
     delay = 0.25
@@ -86,8 +90,8 @@ def _wait(client: httpx.Client, location: str, timeout: float, quiet: bool) -> d
 
 
 def submit(args: argparse.Namespace) -> int:
-    from app.cli import print_result
-
+    """``markwell submit``: upload, wait for the grade, print it; the exit status says how
+    it went (0 graded, 2 rejected, 1 otherwise)."""
     config = read_config()
     server = args.server or os.environ.get("MARKWELL_SERVER") or config.get("server")
     course = args.course or config.get("course")
@@ -129,7 +133,7 @@ def submit(args: argparse.Namespace) -> int:
     result = body.get("result")
     if args.json:
         print(json.dumps(body, indent=2))
-    elif result is None or body["status"] != "graded":
+    elif result is None or body["status"] not in SHOWN:
         reason = (result or {}).get("reason", "")
         print(f"markwell submit: {body['status']}: {reason}", file=sys.stderr)
     else:
@@ -139,7 +143,7 @@ def submit(args: argparse.Namespace) -> int:
             print(f"markwell submit: the server's result cannot be read: {exc}", file=sys.stderr)
             return 1
         print_result(graded)
-    return {"graded": 0, "rejected": 2}.get(body["status"], 1)
+    return {"graded": 0, "needs-grading": 0, "rejected": 2}.get(body["status"], 1)
 
 
 def add_command(sub: argparse._SubParsersAction) -> None:

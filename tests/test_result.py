@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graders
-from app.cli import print_result
+from app.cli_output import print_result
 from graders import RESULT_STATUSES, TEST_STATUSES, Result, TestResult, score_rows
 from graders.result import PENDING_FEEDBACK
 

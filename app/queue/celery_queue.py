@@ -42,6 +42,7 @@ from app.db import Database
 from app.models import GradingRun
 from app.queue.claim import claim_next, release
 from app.queue.embedded import Reconciler, WarmPools, beat_seconds, grade_held, worker_name
+from app.queue.presence import WORKERS_KEY, Presence, redis_client
 from app.settings import Settings
 from graders import Catalog, Limits, SandboxConfig
 
@@ -50,10 +51,6 @@ log = logging.getLogger(__name__)
 QUEUE = "markwell"
 """The broker queue (a Redis list of that name) the tokens wait in."""
 TASK = "markwell.grade"
-WORKERS_KEY = "markwell:workers"
-"""Sorted set: one member per live grading process, scored with the time it expires."""
-PRESENCE_SECONDS = 5.0
-"""How often a worker renews its presence; it expires after three missed renewals."""
 VISIBILITY_SECONDS = 3600
 """A token a worker took but never acknowledged (the whole worker vanished) is delivered
 again after this long; the reconciler has long since queued its run again by then."""
@@ -183,10 +180,6 @@ def grade_token(settings: Settings, task: Task | None, run_id: int | None = None
     )
 
 
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-
 class CeleryQueue:
     """The Queue of the API process when workers are ``markwell worker`` processes.
 
@@ -198,7 +191,7 @@ class CeleryQueue:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app = make_celery(settings)
-        self.redis = _redis(settings.redis_url)
+        self.redis = redis_client(settings.redis_url)
         self.outbox: queue.Queue[int | None] = queue.Queue()
         self.sender: threading.Thread | None = None
         self.reconciler = Reconciler(settings, on_requeued=self._send_all, on_sweep=self.top_up)
@@ -274,61 +267,6 @@ class CeleryQueue:
         log.info("sending %d tokens for queued runs the broker did not hold", len(oldest))
         self._send_all(oldest)
         return len(oldest)
-
-
-class Presence:
-    """A worker's grading processes, announced in Redis until they expire."""
-
-    def __init__(self, url: str, node: str, slots: int) -> None:
-        self.redis = _redis(url)
-        self.members = [f"{node}/{index}" for index in range(slots)]
-        self.done = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def renew(self) -> None:
-        stamp = time.time()
-        expires = stamp + 3 * PRESENCE_SECONDS
-        with self.redis.pipeline() as pipe:
-            pipe.zadd(WORKERS_KEY, dict.fromkeys(self.members, expires))
-            pipe.zremrangebyscore(WORKERS_KEY, "-inf", stamp)
-            pipe.execute()
-
-    def start(self) -> None:
-        def loop() -> None:
-            while True:
-                try:
-                    self.renew()
-                except redis.RedisError as exc:
-                    log.warning("cannot announce this worker in Redis: %s", exc)
-                if self.done.wait(PRESENCE_SECONDS):
-                    return
-
-        self.thread = threading.Thread(target=loop, name="presence", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        if self.done.is_set():
-            return
-        self.done.set()
-        if self.thread is not None:
-            self.thread.join(timeout=5)
-        with contextlib.suppress(redis.RedisError):
-            self.redis.zrem(WORKERS_KEY, *self.members)
-
-
-def present_here(settings: Settings, host: str | None = None) -> bool:
-    """Whether a worker on this host (``host``) has a live presence: the container's health
-    check."""
-    host = host or socket.gethostname()
-    client = _redis(settings.redis_url)
-    try:
-        now = time.time()
-        return any(
-            score > now and member.decode().split("/")[0].endswith(f"@{host}")
-            for member, score in client.zscan_iter(WORKERS_KEY, match=f"*@{host}/*")
-        )
-    finally:
-        client.close()
 
 
 def run_worker(settings: Settings) -> int:

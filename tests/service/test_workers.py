@@ -32,8 +32,9 @@ from sqlalchemy import func, select
 from app.db import Database
 from app.main import create_app
 from app.models import GradingRun, Submission, TestRow
-from app.queue.celery_queue import QUEUE, WORKERS_KEY, CeleryQueue, Presence, present_here
+from app.queue.celery_queue import QUEUE, CeleryQueue
 from app.queue.embedded import EmbeddedWorkers
+from app.queue.presence import WORKERS_KEY, Presence, present_here
 from app.settings import Settings
 from tests.service.conftest import REPO, SOLUTION, People
 
