@@ -520,9 +520,10 @@ def test_flood_from_a_background_thread_restarts_the_kernel_and_later_cells_run(
 
 @pytest.mark.slow
 def test_single_huge_output_message_is_dropped_and_the_kernel_keeps_serving():
-    # Enough memory for the kernel to build and send the 200 MB message itself.
+    # Enough memory for the kernel to build and send the 200 MB message itself, and time for
+    # it on a busy machine: the verdict must be the message's size, never the clock's.
     limits = Limits(
-        cell_seconds=3, submission_seconds=60, memory_bytes=2 * GiB, interrupt_grace_seconds=2
+        cell_seconds=30, submission_seconds=90, memory_bytes=2 * GiB, interrupt_grace_seconds=2
     )
     nb = notebook(
         "answer = 41\ndef before():\n    return 1",
