@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders.assignments.catalog import BUILTIN
 from graders.errors import GraderError
 from graders.limits import Limits
 from graders.sandbox import cgroups, sandbox, seccomp
@@ -85,7 +86,7 @@ def _launcher_checks(config: SandboxConfig) -> Iterator[Check]:
             "/root/.bashrc",
             "/etc/shadow",
             str(_SOURCE_DIR),
-            str(_SOURCE_DIR.parent / "reference"),
+            str(BUILTIN),
         ]
         box = sandbox.start(
             ["-c", _PROBE, *hidden],
