@@ -37,7 +37,7 @@ ENV PYTHONUNBUFFERED=1 \
 # (reference/) and the migrations are read from beside the packages. None of it is visible
 # inside a sandbox, which sees /usr (this Python included) and nothing of /opt.
 WORKDIR /opt/markwell
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY graders/ graders/
 COPY app/ app/
 COPY migrations/ migrations/

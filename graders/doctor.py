@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from graders.assignments.catalog import BUILTIN
 from graders.errors import GraderError, SandboxError
 from graders.limits import Limits
 from graders.sandbox import cgroups, sandbox, seccomp
@@ -116,7 +117,7 @@ def _launcher_findings(config: SandboxConfig) -> Iterator[Finding]:
         "/root/.bashrc",
         "/etc/shadow",
         str(_SOURCE_DIR),
-        str(_SOURCE_DIR.parent / "reference"),
+        str(BUILTIN),
     ]
     try:
         box = sandbox.start(["-c", _PROBE, *hidden], {}, Limits(), config)

@@ -14,7 +14,6 @@ import ast
 import contextlib
 import copy
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -24,11 +23,10 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell
 
-from graders import Case, Graded, KernelPool, SandboxConfig, grade
+from graders import Assignment, Case
 from graders.assignments import load_module, read_assignment
 from graders.judge.compare import compare, matches
 from graders.judge.judge import Trusted
-from graders.validate import mutant_notebook
 from tests.reference.test_lstm_scratch_reference import REFERENCE_LOSS
 
 FOLDER = Path(__file__).resolve().parents[2] / "reference" / "lstm-scratch"
@@ -46,6 +44,11 @@ POINTS = {
     "forward": 30,
     "training_loss": 20,
 }
+
+
+@pytest.fixture(scope="module")
+def assignment() -> Assignment:
+    return LSTM
 
 
 @pytest.fixture(scope="module")
@@ -301,35 +304,6 @@ def test_the_training_loop_trains_the_notebooks_code(trusted, harness, solution_
 # -- through the sandbox --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pool():
-    with KernelPool(2, LSTM.limits(), SandboxConfig()) as kernels:
-        yield kernels
-
-
-@pytest.fixture(scope="module")
-def graded(pool) -> Callable[[str], Graded]:
-    """Grade ``solution``, ``starter`` or a mutant id once per module."""
-    done: dict[str, Graded] = {}
-
-    def get(what: str) -> Graded:
-        if what not in done:
-            if what == "solution":
-                notebook = LSTM.solution
-            elif what == "starter":
-                notebook = LSTM.starter
-            else:
-                notebook = mutant_notebook(LSTM, MUTANTS[what])
-            done[what] = grade(LSTM, notebook, kernels=pool.acquire)
-        return done[what]
-
-    return get
-
-
-def by_name(graded: Graded) -> dict:
-    return {t.name: t for t in graded.result.tests}
-
-
 def test_the_solution_scores_full_marks_with_every_test_passed(graded):
     solution = graded("solution")
     result = solution.result
@@ -397,21 +371,13 @@ PINNED = {
 def test_the_feedback_of_a_known_mistake_word_for_word(graded, test_name):
     # The quiz's own case comes first and fails as badly as any random case, so the feedback
     # is about it, and the same on every run.
-    test = by_name(graded("dsigmoid-of-raw-input"))[test_name]
+    test = graded.by_name(graded("dsigmoid-of-raw-input"))[test_name]
     assert test.feedback == PINNED[test_name]
     assert test.score == 0
 
 
-def _without(notebook: nbformat.NotebookNode, *names: str) -> nbformat.NotebookNode:
-    """The notebook without the cells that define ``names``."""
-    pattern = re.compile(rf"^(def|class) ({'|'.join(names)})\b")
-    notebook.cells = [c for c in notebook.cells if not pattern.match(c.source)]
-    return notebook
-
-
-def test_missing_functions_are_missing_exactly_where_needed(pool):
-    notebook = _without(nbformat.read(LSTM.solution, as_version=4), "dsigmoid", "dtanh", "Param")
-    result = grade(LSTM, notebook, kernels=pool.acquire).result
+def test_missing_functions_are_missing_exactly_where_needed(graded):
+    result = graded.without("dsigmoid", "dtanh", "Param").result
     assert result.status == "graded"
     tests = {t.name: t for t in result.tests}
     missing = {name for name, t in tests.items() if t.status == "missing"}
@@ -431,8 +397,8 @@ def test_missing_functions_are_missing_exactly_where_needed(pool):
     assert result.score == 100 - 10 - 10 - 5 - 20
 
 
-def test_a_broken_param_costs_marks_in_param_only(pool):
-    notebook = nbformat.read(LSTM.solution, as_version=4)
+def test_a_broken_param_costs_marks_in_param_only(graded):
+    notebook = graded.solution()
     # The value under another name than v, in a last cell as a student's later fix would be.
     notebook.cells.append(
         new_code_cell(
@@ -444,7 +410,7 @@ def test_a_broken_param_costs_marks_in_param_only(pool):
             "        self.m = np.zeros_like(value)\n"
         )
     )
-    result = grade(LSTM, notebook, kernels=pool.acquire).result
+    result = graded.notebook(notebook).result
     tests = {t.name: t for t in result.tests}
     assert tests["Param"].status == "failed"
     assert tests["Param"].score == pytest.approx(5 * 3 / 4)  # name, d and m are right

@@ -10,18 +10,15 @@ the accepted readings) run in this process.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell
 
-from graders import Case, CheckRun, Graded, KernelPool, SandboxConfig, evaluate, grade
+from graders import Assignment, Case, CheckRun, evaluate
 from graders.assignments import load_module, read_assignment
 from graders.judge.judge import Trusted
-from graders.validate import mutant_notebook
 from tests.reference.test_rnn_numpy_reference import GRADED
 
 FOLDER = Path(__file__).resolve().parents[2] / "reference" / "rnn-numpy"
@@ -31,32 +28,8 @@ KNOWN_MISTAKE = "This matches a known mistake: "
 
 
 @pytest.fixture(scope="module")
-def pool():
-    with KernelPool(2, RNN.limits(), SandboxConfig()) as kernels:
-        yield kernels
-
-
-@pytest.fixture(scope="module")
-def graded(pool) -> Callable[[str], Graded]:
-    """Grade ``solution``, ``starter`` or a mutant id once per module (the pins reuse them)."""
-    done: dict[str, Graded] = {}
-
-    def get(what: str) -> Graded:
-        if what not in done:
-            if what == "solution":
-                notebook = RNN.solution
-            elif what == "starter":
-                notebook = RNN.starter
-            else:
-                notebook = mutant_notebook(RNN, MUTANTS[what])
-            done[what] = grade(RNN, notebook, kernels=pool.acquire)
-        return done[what]
-
-    return get
-
-
-def by_name(graded: Graded) -> dict:
-    return {t.name: t for t in graded.result.tests}
+def assignment() -> Assignment:
+    return RNN
 
 
 # -- the assignment itself (no sandbox) -----------------------------------------------------
@@ -144,7 +117,7 @@ def test_the_solution_scores_full_marks_with_every_test_passed(graded):
         assert [c.seed is None for c in run.cases] == [True] * len(check.seed_cases) + [
             False
         ] * check.random_cases
-    tests = by_name(solution)
+    tests = graded.by_name(solution)
     assert tests["gru_cell_backward"].feedback.startswith(
         "Your gradients match the course's formulas"
     )
@@ -209,12 +182,12 @@ def gru_cell_backward(da_next, cache):
 """
 
 
-def test_accepted_readings_earn_full_marks_with_a_note_saying_which(pool):
-    notebook = nbformat.read(RNN.solution, as_version=4)
+def test_accepted_readings_earn_full_marks_with_a_note_saying_which(graded):
+    notebook = graded.solution()
     notebook.cells.append(new_code_cell(ACCEPTED_READINGS))
-    graded = grade(RNN, notebook, kernels=pool.acquire)
-    assert graded.result.score == 100
-    tests = by_name(graded)
+    readings = graded.notebook(notebook)
+    assert readings.result.score == 100
+    tests = graded.by_name(readings)
     # The solution's gru_backward now runs on the exact cell gradient, so it is exact too.
     assert tests["gru_cell_backward"].feedback.startswith(
         "Your gradients match the exact gradient of gru_cell_forward"
@@ -272,7 +245,7 @@ PINNED = {
 def test_the_feedback_of_a_known_mistake_word_for_word(graded, mutant_id, test_name):
     # The seed's own case comes first and fails at least as badly as any random case, so the
     # feedback is about it, and the same on every run.
-    test = by_name(graded(mutant_id))[test_name]
+    test = graded.by_name(graded(mutant_id))[test_name]
     assert test.feedback == PINNED[(mutant_id, test_name)]
     expected_score = {
         "rnn_cell_forward/a_next": 0.0,
@@ -293,10 +266,8 @@ HALF = (
 )
 
 
-def test_a_notebook_with_half_the_functions_missing_loses_only_their_marks(pool):
-    nb = nbformat.read(RNN.solution, as_version=4)
-    nb.cells = [c for c in nb.cells if not any(f"def {name}(" in c.source for name in HALF)]
-    result = grade(RNN, nb, kernels=pool.acquire).result
+def test_a_notebook_with_half_the_functions_missing_loses_only_their_marks(graded):
+    result = graded.without(*HALF).result
     assert result.status == "graded"
     for test in result.tests:
         function = test.name.split("/")[0]
