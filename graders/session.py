@@ -304,7 +304,7 @@ class NotebookSession:
         budget = min(self.limits.cell_seconds, self._remaining())
         nbc.timeout = max(1, math.ceil(budget))
         nbc.start_cell()
-        oom_before = kernel.sandbox.oom_kills()
+        mark = kernel.mark()
         started = time.monotonic()
         status, detail = "ok", ""
         outcome = await nbc.run_cell(cell, index, count=len(self._replay) + 1)
@@ -322,7 +322,7 @@ class NotebookSession:
             if not await self._stop(self._kc.last_execute_id):
                 detail += "; it ignored the interrupt, so its kernel was restarted"
         elif outcome == "dead":
-            info = kernel.sandbox.exit_info(oom_before)
+            info = kernel.exit_info(mark)
             status, detail = info.verdict, info.detail
             if info.verdict == "memory":
                 detail = f"the cell used more than the memory limit; {info.detail}"
@@ -364,7 +364,7 @@ class NotebookSession:
             code = f'__import__("_markwell_call").call({name!r}, {nonce!r})'
         else:
             code = f'__import__("_markwell_call").functions({nonce!r})'
-        oom_before = kernel.sandbox.oom_kills()
+        mark = kernel.mark()
         started = time.monotonic()
         msg_id = kc.execute(code, silent=False, store_history=False, stop_on_error=False)
         collector = _CallCollector(msg_id, nonce, self.limits)
@@ -375,7 +375,7 @@ class NotebookSession:
         label = name or "functions()"
         if not done:
             if not kernel.alive():
-                info = kernel.sandbox.exit_info(oom_before)
+                info = kernel.exit_info(mark)
                 kernel.close()
                 raise KernelDied(info.verdict, f"{label}: {info.detail}")
             stopped = await self._stop(msg_id)

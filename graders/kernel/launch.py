@@ -7,8 +7,10 @@ same files from outside. There is no TCP anywhere, so the sandbox needs no netwo
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +24,14 @@ from graders.errors import KernelStartError
 from graders.limits import Limits
 from graders.protocol import codec as codec_module
 from graders.sandbox import sandbox as sandbox_module
-from graders.sandbox.sandbox import INSIDE_IN, INSIDE_IPC, Sandbox, SandboxConfig
+from graders.sandbox.sandbox import INSIDE_IN, INSIDE_IPC, ExitInfo, Sandbox, SandboxConfig
 
 _INSIDE_SOURCE = Path(__file__).with_name("inside.py")
 _PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 STARTUP_SECONDS = 30.0
+LAST_WORDS_LINES = 3
+LAST_WORDS_LINE_CHARS = 160
+_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")
 
 
 def _connection(ip: str, key: str) -> dict[str, Any]:
@@ -35,6 +40,14 @@ def _connection(ip: str, key: str) -> dict[str, Any]:
         transport="ipc", ip=ip, key=key, signature_scheme="hmac-sha256", kernel_name="markwell"
     )
     return info
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What a kernel had done before a request, to tell what the request itself did."""
+
+    oom_kills: int
+    stderr: str
 
 
 @dataclass
@@ -58,6 +71,30 @@ class SandboxedKernel:
 
     def alive(self) -> bool:
         return self.sandbox.alive()
+
+    def mark(self) -> Mark:
+        """Take a :class:`Mark` before a cell or a call, for :meth:`exit_info` after it."""
+        return Mark(self.sandbox.oom_kills(), self.sandbox.stderr_tail())
+
+    def exit_info(self, mark: Mark) -> ExitInfo:
+        """How the kernel ended (once it is dead), with its last words on stderr since
+        ``mark``: an exit status alone does not say that a library gave up, and why."""
+        info = self.sandbox.exit_info(mark.oom_kills)
+        words = last_lines(written_since(mark.stderr, self._settled_stderr()))
+        if not words:
+            return info
+        return ExitInfo(info.verdict, f'{info.detail}; its last words on stderr: "{words}"')
+
+    def _settled_stderr(self) -> str:
+        # The sandbox reads stderr on a thread of its own, which may lag the process's end.
+        tail = self.sandbox.stderr_tail()
+        for _ in range(10):
+            time.sleep(0.02)
+            again = self.sandbox.stderr_tail()
+            if again == tail:
+                break
+            tail = again
+        return tail
 
     def client(self, max_message_bytes: int) -> SandboxClient:
         """A new asyncio client on its own ZeroMQ context, with a cap on message size."""
@@ -102,6 +139,38 @@ class SandboxClient(AsyncKernelClient):
     def close(self) -> None:
         self.stop_channels()
         self.context.destroy(linger=0)
+
+
+def written_since(before: str, after: str) -> str:
+    """What was appended to a capped tail that read ``before`` and now reads ``after``.
+
+    The tail keeps only its last bytes, so ``before`` may have lost its start: the old part
+    of ``after`` is then the longest end of ``before`` that ``after`` begins with.
+    """
+    if after.startswith(before):
+        return after[len(before) :]
+    for old in range(min(len(before), len(after)), 0, -1):
+        if before.endswith(after[:old]):
+            return after[old:]
+    return after
+
+
+def last_lines(text: str) -> str:
+    """The last few non-blank lines of ``text`` as one short line that is safe to show: no
+    escape sequences or control characters, each line and the count capped."""
+    lines = []
+    for raw in reversed(text.splitlines()):
+        line = _ESCAPE.sub("", raw)
+        line = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in line)
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if len(line) > LAST_WORDS_LINE_CHARS:
+            line = line[: LAST_WORDS_LINE_CHARS - 3] + "..."
+        lines.append(line)
+        if len(lines) == LAST_WORDS_LINES:
+            break
+    return " | ".join(reversed(lines))
 
 
 def start_kernel(limits: Limits, config: SandboxConfig) -> SandboxedKernel:
