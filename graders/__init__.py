@@ -30,6 +30,8 @@ from graders.export import score_rows, scores_csv
 from graders.grading import Graded, grade
 from graders.judge.judge import Case, CheckRun, evaluate
 from graders.judge.stored import dump_runs, load_runs
+from graders.kernel.calls import CallResult
+from graders.kernel.launch import AcquireKernel
 from graders.kernel.pool import KernelPool
 from graders.limits import Limits
 from graders.notebook import read_notebook
@@ -46,9 +48,10 @@ from graders.quiz import (
 from graders.report import CellReport, RunReport
 from graders.result import Result, TestResult
 from graders.sandbox.sandbox import SandboxConfig
-from graders.session import CallResult, NotebookSession, run_notebook
+from graders.session import NotebookSession, run_notebook
 
 __all__ = [
+    "AcquireKernel",
     "Assignment",
     "AssignmentError",
     "CallError",

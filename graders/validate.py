@@ -11,10 +11,10 @@ from nbformat.v4 import new_code_cell
 
 from graders.assignments import Assignment, Mutant
 from graders.grading import grade
+from graders.kernel.launch import AcquireKernel
 from graders.limits import Limits
 from graders.result import Result
 from graders.sandbox.sandbox import SandboxConfig
-from graders.session import KernelSource
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def validate(
     assignment: Assignment,
     limits: Limits | None = None,
     config: SandboxConfig | None = None,
-    kernels: KernelSource | None = None,
+    kernels: AcquireKernel | None = None,
 ) -> Iterator[Verdict]:
     """Yield the solution's verdict, then each mutant's, as they are graded."""
     result = grade(assignment, assignment.solution, limits, config, kernels).result

@@ -19,6 +19,7 @@ from app.logs import bound
 from app.models import GradingRun, Submission, SubmissionFile, TestRow
 from app.queue.claim import make_current, settle
 from graders import (
+    AcquireKernel,
     Catalog,
     Graded,
     GraderError,
@@ -30,11 +31,10 @@ from graders import (
     grade,
     load_runs,
 )
-from graders.session import KernelSource
 
 log = logging.getLogger(__name__)
 
-KernelsFor = Callable[[Limits], KernelSource | None]
+KernelsFor = Callable[[Limits], AcquireKernel | None]
 """Warm kernels for an assignment's limits (a pool per limits), or ``None`` for cold starts."""
 
 

@@ -37,8 +37,9 @@ from graders.errors import (
 from graders.judge import gradient
 from graders.judge.compare import Part, Tolerance, compare, matches, score
 from graders.judge.gradient import Descent, Probe
+from graders.kernel.calls import CallResult
 from graders.result import Result, TestResult, TestStatus
-from graders.session import CallResult, NotebookSession
+from graders.session import NotebookSession
 
 
 @dataclass(frozen=True)

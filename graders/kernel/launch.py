@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,10 @@ class SandboxedKernel:
 
     def close(self) -> None:
         self.sandbox.close()
+
+
+AcquireKernel = Callable[[], SandboxedKernel]
+"""Where a session gets each new kernel: :func:`start_kernel` or a pool's ``acquire``."""
 
 
 class SandboxClient(AsyncKernelClient):
