@@ -28,7 +28,8 @@ from graders.errors import (
 )
 from graders.export import score_rows, scores_csv
 from graders.grading import Graded, grade
-from graders.judge.judge import Case, CheckRun, evaluate
+from graders.judge.judge import evaluate
+from graders.judge.runs import Case, CheckRun
 from graders.judge.stored import dump_runs, load_runs
 from graders.kernel.calls import CallResult
 from graders.kernel.launch import AcquireKernel

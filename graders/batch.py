@@ -11,7 +11,7 @@ from pathlib import Path
 from graders.assignments import Assignment
 from graders.errors import GraderError
 from graders.grading import Graded, grade
-from graders.judge.judge import Trusted
+from graders.judge.trusted import Trusted
 from graders.kernel.launch import AcquireKernel
 from graders.kernel.pool import KernelPool
 from graders.limits import Limits

@@ -10,7 +10,8 @@ from nbformat import NotebookNode
 
 from graders.assignments import Assignment
 from graders.errors import GraderError, RejectedUpload
-from graders.judge.judge import CheckRun, grade_session
+from graders.judge.judge import grade_session
+from graders.judge.runs import CheckRun
 from graders.judge.stored import capped
 from graders.kernel.launch import AcquireKernel
 from graders.limits import Limits

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from graders.judge.judge import Case, CheckRun
+from graders.judge.runs import Case, CheckRun
 from graders.protocol import codec
 from graders.protocol.codec import Opaque
 

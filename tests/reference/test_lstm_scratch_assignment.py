@@ -27,7 +27,7 @@ from nbformat.v4 import new_code_cell
 from graders import Case, Graded, KernelPool, SandboxConfig, grade
 from graders.assignments import load_module, read_assignment
 from graders.judge.compare import compare, matches
-from graders.judge.judge import Trusted
+from graders.judge.trusted import Trusted
 from graders.validate import mutant_notebook
 from tests.reference.test_lstm_scratch_reference import REFERENCE_LOSS
 

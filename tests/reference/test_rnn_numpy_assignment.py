@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell
 
 from graders import Case, CheckRun, Graded, KernelPool, SandboxConfig, evaluate, grade
 from graders.assignments import load_module, read_assignment
-from graders.judge.judge import Trusted
+from graders.judge.trusted import Trusted
 from graders.validate import mutant_notebook
 from tests.reference.test_rnn_numpy_reference import GRADED
 
