@@ -135,7 +135,8 @@ class NotebookSession:
     async def _replay_cells(self, live: LiveKernel) -> None:
         """Re-run, on a fresh kernel, the cells that had completed before the breach."""
         for index in self._replay:
-            cell = NotebookNode(dict(self.nb.cells[index], outputs=[]))
+            # nbformat is unannotated, hence the ignore.
+            cell = NotebookNode(dict(self.nb.cells[index], outputs=[]))  # type: ignore[no-untyped-call]
             if self._remaining() <= 0:
                 return
             live.cells.timeout = max(1, math.ceil(min(self.limits.cell_seconds, self._remaining())))

@@ -70,7 +70,7 @@ def close(e: np.ndarray, g: np.ndarray, tol: Tolerance) -> np.ndarray:
     with np.errstate(all="ignore"):
         finite = np.isfinite(ef) & np.isfinite(gf)
         diff = np.abs(gf - ef)
-        near = diff <= tol.atol + tol.rtol * np.abs(ef)
+        near: np.ndarray = diff <= tol.atol + tol.rtol * np.abs(ef)
         # g - e overflowed for finite inputs: halve both sides, which is exact at that magnitude
         # and cannot overflow; if the halved tolerance still overflows, the true tolerance
         # exceeds twice the largest float and so any finite difference.

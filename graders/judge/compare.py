@@ -296,11 +296,17 @@ def _reference_nan(name: str, e: np.ndarray, g: np.ndarray | None) -> Part:
 
 def _compare_text(expected: str | bytes, got: object, name: str) -> Part:
     # np.str_ / np.bytes_ subclass str / bytes; the codec decodes NumPy string scalars to them.
-    base = str if isinstance(expected, str) else bytes
-    if type(got) not in ((str, np.str_) if base is str else (bytes, np.bytes_)):
-        return _type_part(name, expected, got)
-    assert isinstance(got, (str, bytes))
-    want, have = base(expected), base(got)
+    want: str | bytes
+    have: str | bytes
+    if isinstance(expected, str):
+        if type(got) not in (str, np.str_):
+            return _type_part(name, expected, got)
+        want, have = str(expected), str(got)
+    else:
+        if type(got) not in (bytes, np.bytes_):
+            return _type_part(name, expected, got)
+        assert isinstance(got, bytes)
+        want, have = bytes(expected), bytes(got)
     if want == have:
         return _ok(name)
     return _fail(

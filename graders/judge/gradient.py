@@ -61,7 +61,9 @@ def target(inputs: tuple[Any, ...], path: tuple[int | str, ...]) -> Any:
     return value
 
 
-def shifted(inputs: tuple[Any, ...], path: tuple[int | str, ...], delta: np.ndarray) -> tuple:
+def shifted(
+    inputs: tuple[Any, ...], path: tuple[int | str, ...], delta: np.ndarray
+) -> tuple[Any, ...]:
     """A deep copy of ``inputs`` with ``delta`` added to the input at ``path``."""
     out = list(copy.deepcopy(inputs))
     holder: Any = out

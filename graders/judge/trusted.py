@@ -69,7 +69,7 @@ class Trusted:
         return lambda *args: adapter(namespace, *args)
 
     def function(self, module: ModuleType, name: str, what: str) -> Callable[..., Any]:
-        fn = getattr(module, name, None)
+        fn: Callable[..., Any] | None = getattr(module, name, None)
         if not callable(fn):
             raise GraderError(f"{self.assignment.id}: {what} {name} is not defined")
         return fn

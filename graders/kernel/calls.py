@@ -175,14 +175,13 @@ async def collect(
 def write_args(path: Path, payload: Any) -> None:
     """Write a call's arguments where the helper reads them (read-only to the sandbox)."""
     skeleton, buffers = codec.encode(payload)
-    arrays = {f"b{i}": np.frombuffer(b, dtype=np.uint8) for i, b in enumerate(buffers)}
+    arrays: dict[str, Any] = {  # Any: as arrays, **arrays would be checked against allow_pickle
+        "skeleton": np.frombuffer(codec.dumps_skeleton(skeleton).encode(), dtype=np.uint8),
+        "count": np.array(len(buffers)),
+    }
+    arrays.update((f"b{i}", np.frombuffer(b, dtype=np.uint8)) for i, b in enumerate(buffers))
     buf = io.BytesIO()
-    np.savez(
-        buf,
-        skeleton=np.frombuffer(codec.dumps_skeleton(skeleton).encode(), dtype=np.uint8),
-        count=np.array(len(buffers)),
-        **arrays,
-    )
+    np.savez(buf, **arrays)
     path.write_bytes(buf.getvalue())
     path.chmod(0o644)
 

@@ -14,11 +14,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import zmq
 import zmq.asyncio
-from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.session import Session
 
 from graders.errors import KernelStartError
@@ -103,7 +104,7 @@ class SandboxedKernel:
         # One huge message would otherwise grow the grader by its size; zmq drops the peer.
         ctx.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
         kc = SandboxClient(context=ctx, kernel=self)
-        kc.load_connection_info(self.connection)
+        kc.load_connection_info(cast(KernelConnectionInfo, self.connection))
         return kc
 
     def close(self) -> None:
@@ -129,10 +130,10 @@ class SandboxClient(AsyncKernelClient):
     async def _async_is_alive(self) -> bool:
         return self._kernel.alive()
 
-    is_alive = _async_is_alive  # type: ignore[assignment]
+    is_alive = _async_is_alive
 
-    def execute(self, code: str, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
-        msg_id = super().execute(code, *args, **kwargs)
+    def execute(self, code: str, *args: Any, **kwargs: Any) -> str:
+        msg_id: str = super().execute(code, *args, **kwargs)
         self.last_execute_id = msg_id
         return msg_id
 
@@ -208,7 +209,9 @@ def _wait_ready(kernel: SandboxedKernel) -> None:
     try:
         sock.connect(f"ipc://{kernel.connection['ip']}-{kernel.connection['shell_port']}")
         deadline = time.monotonic() + STARTUP_SECONDS
-        msg_id = session.send(sock, "kernel_info_request", {})["header"]["msg_id"]
+        request = session.msg("kernel_info_request", {})
+        msg_id = request["header"]["msg_id"]
+        session.send(sock, request)
         while True:
             if not kernel.alive():
                 info = kernel.sandbox.exit_info()
