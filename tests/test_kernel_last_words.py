@@ -8,6 +8,7 @@ import ctypes.util
 import pytest
 
 from graders import KernelDied, Limits, SandboxConfig, run_notebook
+from graders.kernel.launch import LAST_WORDS_LINE_CHARS, last_lines, written_since
 from tests.make_notebook import notebook
 
 LIMITS = Limits(cell_seconds=10, call_seconds=5, interrupt_grace_seconds=2)
@@ -92,3 +93,37 @@ def test_last_words_are_a_few_short_printable_lines():
         assert len(detail) < 700
         assert "\x1b" not in detail and "\x07" not in detail and "\n" not in detail
         assert "noise 0 " not in detail
+
+
+def test_python_level_stderr_still_shows_in_the_cells_output():
+    nb = notebook(
+        "import sys, warnings\n"
+        "print('markwell-test: to sys.stderr', file=sys.stderr)\n"
+        "warnings.warn('markwell-test: a warning')\n"
+        "print(sys.stderr.fileno())"
+    )
+    with run_notebook(nb, LIMITS) as s:
+        assert s.report.cells[0].status == "ok", s.report.cells
+        outputs = s.nb.cells[0].outputs
+        err = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
+        out = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
+        assert "markwell-test: to sys.stderr" in err and "markwell-test: a warning" in err
+        assert out == "2\n"  # the sandbox's own stderr, read by the grader
+
+
+def test_written_since_finds_what_was_appended_even_after_the_tail_lost_its_start():
+    assert written_since("", "abc\n") == "abc\n"
+    assert written_since("old\n", "old\nnew\n") == "new\n"
+    # The tail kept only its last bytes: "ld\n" is all that is left of "old\n".
+    assert written_since("old\n", "ld\nnew\n") == "new\n"
+    assert written_since("old\n", "entirely new\n") == "entirely new\n"
+
+
+def test_last_lines_keeps_three_clean_short_lines():
+    text = "one\ntwo\n\x1b[1;31mthree\x1b[0m\tand\x07 more\n\n" + "x" * 500 + "\n  \n"
+    words = last_lines(text)
+    assert words.startswith("two | three and more | xxx")
+    assert words.endswith("...")
+    assert len(words) <= 3 * LAST_WORDS_LINE_CHARS + 6
+    assert last_lines("\n \n") == ""
+    assert last_lines("\u202eevil\u200b\n") == "evil"
