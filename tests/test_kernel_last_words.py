@@ -8,7 +8,7 @@ import ctypes.util
 import pytest
 
 from graders import KernelDied, Limits, SandboxConfig, run_notebook
-from graders.kernel.launch import LAST_WORDS_LINE_CHARS, last_lines, written_since
+from graders.kernel.last_words import LAST_WORDS_LINE_CHARS, last_lines, written_since
 from tests.make_notebook import notebook
 
 LIMITS = Limits(cell_seconds=10, call_seconds=5, interrupt_grace_seconds=2)

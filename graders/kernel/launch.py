@@ -7,10 +7,8 @@ same files from outside. There is no TCP anywhere, so the sandbox needs no netwo
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.session import Session
 
 from graders.errors import KernelStartError
+from graders.kernel.last_words import last_lines, written_since
 from graders.limits import Limits
 from graders.protocol import codec as codec_module
 from graders.sandbox import sandbox as sandbox_module
@@ -31,9 +30,6 @@ from graders.sandbox.sandbox import INSIDE_IN, INSIDE_IPC, ExitInfo, Sandbox, Sa
 _INSIDE_SOURCE = Path(__file__).with_name("inside.py")
 _PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 STARTUP_SECONDS = 30.0
-LAST_WORDS_LINES = 3
-LAST_WORDS_LINE_CHARS = 160
-_ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")
 
 
 def _connection(ip: str, key: str) -> dict[str, Any]:
@@ -145,38 +141,6 @@ class SandboxClient(AsyncKernelClient):
     def close(self) -> None:
         self.stop_channels()
         self.context.destroy(linger=0)
-
-
-def written_since(before: str, after: str) -> str:
-    """What was appended to a capped tail that read ``before`` and now reads ``after``.
-
-    The tail keeps only its last bytes, so ``before`` may have lost its start: the old part
-    of ``after`` is then the longest end of ``before`` that ``after`` begins with.
-    """
-    if after.startswith(before):
-        return after[len(before) :]
-    for old in range(min(len(before), len(after)), 0, -1):
-        if before.endswith(after[:old]):
-            return after[old:]
-    return after
-
-
-def last_lines(text: str) -> str:
-    """The last few non-blank lines of ``text`` as one short line that is safe to show: no
-    escape sequences or control characters, each line and the count capped."""
-    lines = []
-    for raw in reversed(text.splitlines()):
-        line = _ESCAPE.sub("", raw)
-        line = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in line)
-        line = " ".join(line.split())
-        if not line:
-            continue
-        if len(line) > LAST_WORDS_LINE_CHARS:
-            line = line[: LAST_WORDS_LINE_CHARS - 3] + "..."
-        lines.append(line)
-        if len(lines) == LAST_WORDS_LINES:
-            break
-    return " | ".join(reversed(lines))
 
 
 def start_kernel(limits: Limits, config: SandboxConfig) -> SandboxedKernel:
