@@ -29,8 +29,11 @@ from graders.errors import (
 )
 from graders.export import score_cell, score_rows, scores_csv, text_cell
 from graders.grading import Graded, grade
-from graders.judge.judge import Case, CheckRun, evaluate
+from graders.judge.judge import evaluate
+from graders.judge.runs import Case, CheckRun
 from graders.judge.stored import dump_runs, load_runs
+from graders.kernel.calls import CallResult
+from graders.kernel.launch import AcquireKernel
 from graders.kernel.pool import KernelPool
 from graders.limits import Limits
 from graders.notebook import read_notebook
@@ -54,8 +57,7 @@ from graders.result import (
     TestStatus,
 )
 from graders.sandbox.config import SandboxConfig
-from graders.session import CallResult, NotebookSession, run_notebook
-from graders.session import KernelSource as AcquireKernel
+from graders.session import NotebookSession, run_notebook
 
 # Plainly sorted (tests/test_public_api.py), which puts the status tuples among the classes.
 __all__ = [  # noqa: RUF022

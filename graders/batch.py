@@ -11,12 +11,12 @@ from pathlib import Path
 from graders.assignments import Assignment
 from graders.errors import GraderError
 from graders.grading import Graded, grade
-from graders.judge.judge import Trusted
+from graders.judge.trusted import Trusted
+from graders.kernel.launch import AcquireKernel
 from graders.kernel.pool import KernelPool
 from graders.limits import Limits
 from graders.result import Result
 from graders.sandbox.sandbox import SandboxConfig
-from graders.session import KernelSource
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def _grade_one(
     path: Path,
     limits: Limits,
     config: SandboxConfig,
-    kernels: KernelSource,
+    kernels: AcquireKernel,
 ) -> Graded:
     try:
         return grade(assignment, path, limits, config, kernels)

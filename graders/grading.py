@@ -10,13 +10,15 @@ from nbformat import NotebookNode
 
 from graders.assignments import Assignment
 from graders.errors import GraderError, RejectedUpload
-from graders.judge.judge import CheckRun, grade_session
+from graders.judge.judge import grade_session
+from graders.judge.runs import CheckRun
 from graders.judge.stored import capped
+from graders.kernel.launch import AcquireKernel
 from graders.limits import Limits
 from graders.report import RunReport
 from graders.result import Result
 from graders.sandbox.sandbox import SandboxConfig
-from graders.session import KernelSource, run_notebook
+from graders.session import run_notebook
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ def grade(
     notebook: NotebookNode | bytes | str | Path,
     limits: Limits | None = None,
     config: SandboxConfig | None = None,
-    kernels: KernelSource | None = None,
+    kernels: AcquireKernel | None = None,
 ) -> Graded:
     """Grade a notebook for ``assignment``; never raises for the student's file.
 

@@ -11,10 +11,10 @@ from nbformat.v4 import new_code_cell
 
 from graders.assignments import Assignment, Mutant
 from graders.grading import grade
+from graders.kernel.launch import AcquireKernel
 from graders.limits import Limits
 from graders.result import Result
 from graders.sandbox.sandbox import SandboxConfig
-from graders.session import KernelSource
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,9 @@ class Verdict:
 
 def mutant_notebook(assignment: Assignment, mutant: Mutant) -> nbformat.NotebookNode:
     """The solution notebook with the mutant's code appended as a last cell."""
-    nb = nbformat.read(assignment.solution, as_version=4)
-    nb.cells.append(new_code_cell(mutant.source))
+    # nbformat is unannotated, hence the ignores.
+    nb: nbformat.NotebookNode = nbformat.read(assignment.solution, as_version=4)  # type: ignore[no-untyped-call]
+    nb.cells.append(new_code_cell(mutant.source))  # type: ignore[no-untyped-call]
     return nb
 
 
@@ -40,7 +41,7 @@ def validate(
     assignment: Assignment,
     limits: Limits | None = None,
     config: SandboxConfig | None = None,
-    kernels: KernelSource | None = None,
+    kernels: AcquireKernel | None = None,
 ) -> Iterator[Verdict]:
     """Yield the solution's verdict, then each mutant's, as they are graded."""
     result = grade(assignment, assignment.solution, limits, config, kernels).result
@@ -56,17 +57,17 @@ def validate(
         nb = mutant_notebook(assignment, mutant)
         result = grade(assignment, nb, limits, config, kernels).result
         target = [t for t in result.tests if t.name.split("/")[0] == mutant.target]
-        lost = [t for t in target if t.score < t.max_score]
-        named = any(mutant.description in t.feedback for t in lost)
+        short = [t for t in target if t.score < t.max_score]
+        named = any(mutant.description in t.feedback for t in short)
         if result.status != "graded":
             ok, message = False, f"{result.status}: {result.reason}"
-        elif not lost:
+        elif not short:
             ok, message = False, f"lost no marks on {mutant.target} ({result.score:g})"
         else:
             ok = named  # a mistake the feedback does not name is one the student cannot fix
             message = (
-                f"lost {sum(t.max_score - t.score for t in lost):g} points on "
-                f"{', '.join(t.name for t in lost)}"
+                f"lost {sum(t.max_score - t.score for t in short):g} points on "
+                f"{', '.join(t.name for t in short)}"
                 + ("" if named else "; the feedback does not name the mistake")
             )
         yield Verdict(assignment.id, f"mutant {mutant.id}", ok, message, result)

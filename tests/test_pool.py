@@ -30,7 +30,7 @@ def test_pool_hands_out_a_fresh_kernel_per_submission(launcher):
             with run_notebook(nb, limits, pool.config, kernels=pool.acquire) as session:
                 (_ns_pid, leftover) = session.call("pid").value
                 assert leftover is None  # nothing from an earlier submission
-                seen_pids.add(session._kernel.kernel_pid)
+                seen_pids.add(session._live.kernel.kernel_pid)
         assert len(seen_pids) == 3
 
 

@@ -21,11 +21,30 @@ the grader, not the student's fault, so it raises ``TypeError`` instead of produ
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from graders.judge.arrays import (
+    ACCEPTED_KINDS,
+    close,
+    compatible,
+    first_true,
+    got_array,
+    scalar_array,
+)
+from graders.judge.wording import (
+    MAX_KEYS_LISTED,
+    describe,
+    format_index,
+    format_number,
+    format_pair,
+    items,
+    kind_words,
+    shape_message,
+    short_repr,
+    type_name,
+)
 from graders.protocol.codec import Opaque
 
 __all__ = [
@@ -115,39 +134,9 @@ def first_difference(
         raise ValueError(f"shapes differ: {e.shape} and {g.shape}")
     if e.size == 0:
         return None
-    if not _compatible(e.dtype, g.dtype):
+    if not compatible(e.dtype, g.dtype):
         return (0,) * e.ndim
-    return _first_true(~_close(e, g, tol))
-
-
-# Which dtype kinds a student may return for each kind the reference has.
-_ACCEPTED_KINDS = {
-    "b": "b",
-    "i": "iuf",
-    "u": "iuf",
-    "f": "iuf",
-    "c": "iufc",
-    "U": "U",
-    "S": "S",
-    "M": "M",
-    "m": "m",
-}
-_NUMERIC = "iufc"
-_KIND_WORDS = {
-    "b": ("a bool", "bools"),
-    "i": ("an integer", "integers"),
-    "u": ("an integer", "integers"),
-    "f": ("a real number", "real numbers"),
-    "c": ("a complex number", "complex numbers"),
-    "U": ("a string", "strings"),
-    "S": ("a bytes value", "bytes values"),
-    "M": ("a datetime", "datetimes"),
-    "m": ("a timedelta", "timedeltas"),
-    "O": ("a Python object", "Python objects"),
-}
-# Caps what an untrusted output can put into a message.
-_MAX_KEYS_LISTED = 5
-_MAX_REPR = 60
+    return first_true(~close(e, g, tol))
 
 
 def _walk(expected: object, got: object, name: str, tol: Tolerance, out: list[Part]) -> None:
@@ -160,7 +149,7 @@ def _walk(expected: object, got: object, name: str, tol: Tolerance, out: list[Pa
                 name,
                 "opaque",
                 f"{name} is not plain data: {why}",
-                expected=_type_name(expected),
+                expected=type_name(expected),
                 got=got.type_name,
                 weight=_leaves(expected),
             )
@@ -197,9 +186,9 @@ def _walk_dict(
             )
     extra = [key for key in got if key not in expected]
     if extra:
-        listed = ", ".join(_short_repr(key) for key in extra[:_MAX_KEYS_LISTED])
-        if len(extra) > _MAX_KEYS_LISTED:
-            listed += f" and {len(extra) - _MAX_KEYS_LISTED} more"
+        listed = ", ".join(short_repr(key) for key in extra[:MAX_KEYS_LISTED])
+        if len(extra) > MAX_KEYS_LISTED:
+            listed += f" and {len(extra) - MAX_KEYS_LISTED} more"
         noun = "an unexpected key" if len(extra) == 1 else "unexpected keys"
         out.append(_fail(name, "extra-key", f"{name} has {noun} {listed}.", got=tuple(extra)))
 
@@ -221,7 +210,7 @@ def _walk_sequence(
             _fail(
                 name,
                 "length",
-                f"{name} has {_items(len(got))}, expected {len(expected)}.",
+                f"{name} has {items(len(got))}, expected {len(expected)}.",
                 expected=len(expected),
                 got=len(got),
                 weight=_leaves(expected),
@@ -240,29 +229,29 @@ def _compare_leaf(expected: object, got: object, name: str, tol: Tolerance) -> P
     if isinstance(expected, (str, bytes)):
         return _compare_text(expected, got, name)
     e = _expected_array(expected)
-    g = _got_array(got)
+    g = got_array(got)
     if e.dtype.kind in "fc" and np.isnan(e).any():
         return _reference_nan(name, e, g)
     if g is None:
         return _type_part(name, expected, got)
-    shape_problem = _shape_message(name, e, g)
+    shape_problem = shape_message(name, e, g)
     if shape_problem is not None:
         return _fail(name, "shape", shape_problem, expected=e.shape, got=g.shape)
-    if not _compatible(e.dtype, g.dtype):
+    if not compatible(e.dtype, g.dtype):
         return _fail(
             name,
             "dtype",
-            f"{name} holds {_kind_words(g)}, expected {_kind_words(e)}.",
+            f"{name} holds {kind_words(g)}, expected {kind_words(e)}.",
             expected=str(e.dtype),
             got=str(g.dtype),
         )
     if e.size == 0:
         return _ok(name)
     if g.dtype.kind in "fc" and np.isnan(g).any():
-        index = _first_true(np.isnan(g))
+        index = first_true(np.isnan(g))
         assert index is not None
-        expected_text = _format_number(e[index].item())
-        where = f"contains NaN at {_format_index(index)}" if index else "is NaN"
+        expected_text = format_number(e[index].item())
+        where = f"contains NaN at {format_index(index)}" if index else "is NaN"
         return _fail(
             name,
             "nan",
@@ -271,17 +260,17 @@ def _compare_leaf(expected: object, got: object, name: str, tol: Tolerance) -> P
             expected=e[index].item(),
             got=g[index].item(),
         )
-    differs = ~_close(e, g, tol)
-    index = _first_true(differs)
+    differs = ~close(e, g, tol)
+    index = first_true(differs)
     if index is None:
         return _ok(name)
     want, have = e[index].item(), g[index].item()
-    want_text, have_text = _format_pair(want, have)
+    want_text, have_text = format_pair(want, have)
     if index:
         count = int(np.count_nonzero(differs))
         verb = "differs" if count == 1 else "differ"
         message = (
-            f"{name} differs from the reference at {_format_index(index)}: expected {want_text}, "
+            f"{name} differs from the reference at {format_index(index)}: expected {want_text}, "
             f"got {have_text} ({count} of {e.size} values {verb}; shapes {e.shape} and {g.shape})."
         )
     else:
@@ -291,9 +280,9 @@ def _compare_leaf(expected: object, got: object, name: str, tol: Tolerance) -> P
 
 def _reference_nan(name: str, e: np.ndarray, g: np.ndarray | None) -> Part:
     # Checked before anything the student did: a broken reference must surface as such.
-    index = _first_true(np.isnan(e))
+    index = first_true(np.isnan(e))
     assert index is not None
-    where = f" at {_format_index(index)}" if index else ""
+    where = f" at {format_index(index)}" if index else ""
     return _fail(
         name,
         "nan",
@@ -307,17 +296,23 @@ def _reference_nan(name: str, e: np.ndarray, g: np.ndarray | None) -> Part:
 
 def _compare_text(expected: str | bytes, got: object, name: str) -> Part:
     # np.str_ / np.bytes_ subclass str / bytes; the codec decodes NumPy string scalars to them.
-    base = str if isinstance(expected, str) else bytes
-    if type(got) not in ((str, np.str_) if base is str else (bytes, np.bytes_)):
-        return _type_part(name, expected, got)
-    assert isinstance(got, (str, bytes))
-    want, have = base(expected), base(got)
+    want: str | bytes
+    have: str | bytes
+    if isinstance(expected, str):
+        if type(got) not in (str, np.str_):
+            return _type_part(name, expected, got)
+        want, have = str(expected), str(got)
+    else:
+        if type(got) not in (bytes, np.bytes_):
+            return _type_part(name, expected, got)
+        assert isinstance(got, bytes)
+        want, have = bytes(expected), bytes(got)
     if want == have:
         return _ok(name)
     return _fail(
         name,
         "value",
-        f"{name} is {_short_repr(have)}, expected {_short_repr(want)}.",
+        f"{name} is {short_repr(have)}, expected {short_repr(want)}.",
         expected=want,
         got=have,
     )
@@ -328,86 +323,12 @@ def _expected_array(value: object) -> np.ndarray:
     if isinstance(value, np.ndarray):
         array = value
     elif isinstance(value, (bool, int, float, complex, np.generic)):
-        array = _scalar_array(value)
+        array = scalar_array(value)
     else:
-        raise TypeError(f"reference output holds {_type_name(value)}, which is not plain data")
-    if array.dtype.kind not in _ACCEPTED_KINDS:
+        raise TypeError(f"reference output holds {type_name(value)}, which is not plain data")
+    if array.dtype.kind not in ACCEPTED_KINDS:
         raise TypeError(f"reference output holds an array of dtype {array.dtype}")
     return array
-
-
-def _got_array(value: object) -> np.ndarray | None:
-    """The student's leaf as an array, or None if it is not an array or a number."""
-    # Exact types only: an ndarray subclass (np.matrix...) has its own shape rules.
-    if type(value) is np.ndarray:
-        return value
-    if type(value) in (bool, int, float, complex):
-        return _scalar_array(value)
-    if isinstance(value, np.generic) and type(value) is value.dtype.type:
-        return np.asarray(value)
-    return None
-
-
-def _scalar_array(value: object) -> np.ndarray:
-    array = np.asarray(value)
-    if array.dtype.kind == "O" and type(value) is int:
-        # Beyond uint64: compare as a float; out of float range it is infinitely far off.
-        try:
-            return np.asarray(float(value))
-        except OverflowError:
-            return np.asarray(math.inf if value > 0 else -math.inf)
-    return array
-
-
-def _shape_message(name: str, e: np.ndarray, g: np.ndarray) -> str | None:
-    # Shapes must match exactly: (5,) against (5, 1) would broadcast and "compare" silently.
-    if e.shape == g.shape:
-        return None
-    if e.ndim == 0:
-        message = f"{name} is an array of shape {g.shape}, expected {_single(e)}"
-        if g.size == 1:
-            message += " (use float(...) or .item() to return the value itself)"
-        return message + "."
-    if g.ndim == 0:
-        return f"{name} is {_single(g)}, expected an array of shape {e.shape}."
-    return f"{name} has shape {g.shape}, expected {e.shape}."
-
-
-def _compatible(expected: np.dtype, got: np.dtype) -> bool:
-    return got.kind in _ACCEPTED_KINDS.get(expected.kind, "")
-
-
-def _close(e: np.ndarray, g: np.ndarray, tol: Tolerance) -> np.ndarray:
-    """Elementwise closeness of two same-shape arrays of compatible dtypes; NaN is never close."""
-    if e.dtype.kind not in _NUMERIC or g.dtype.kind not in _NUMERIC:
-        return np.asarray(e == g).reshape(e.shape)
-    # At least float64, but keep longdouble/complex if either side has it, so nothing is lost.
-    work = np.promote_types(np.promote_types(e.dtype, g.dtype), np.float64)
-    ef = e.astype(work).ravel()
-    gf = g.astype(work).ravel()
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(ef) & np.isfinite(gf)
-        diff = np.abs(gf - ef)
-        close = diff <= tol.atol + tol.rtol * np.abs(ef)
-        # g - e overflowed for finite inputs: halve both sides, which is exact at that magnitude
-        # and cannot overflow; if the halved tolerance still overflows, the true tolerance
-        # exceeds twice the largest float and so any finite difference.
-        overflowed = finite & ~np.isfinite(diff)
-        if overflowed.any():
-            eh, gh = ef[overflowed] / 2, gf[overflowed] / 2
-            close[overflowed] = np.abs(gh - eh) <= tol.atol / 2 + tol.rtol * np.abs(eh)
-        # An infinity matches only the same infinity; NaN == anything is already False.
-        special = ~finite
-        close[special] = ef[special] == gf[special]
-    return close.reshape(e.shape)
-
-
-def _first_true(mask: np.ndarray) -> tuple[int, ...] | None:
-    flat = np.asarray(mask).ravel()  # ravel is C order whatever the memory layout
-    if not flat.any():
-        return None
-    position = int(np.argmax(flat))
-    return tuple(int(i) for i in np.unravel_index(position, mask.shape))
 
 
 def _ok(name: str) -> Part:
@@ -449,75 +370,8 @@ def _type_part(name: str, expected: object, got: object) -> Part:
     return _fail(
         name,
         "type",
-        f"{name} is {_describe(got)}, expected {_describe(expected)}.",
-        expected=_type_name(expected),
-        got=_type_name(got),
+        f"{name} is {describe(got)}, expected {describe(expected)}.",
+        expected=type_name(expected),
+        got=type_name(got),
         weight=_leaves(expected),
     )
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "None"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bytes):
-        return "a bytes value"
-    if type(value) is np.ndarray:
-        return f"an array of shape {value.shape}"
-    if isinstance(value, (bool, int, float, complex, np.generic)):
-        return _single(_scalar_array(value))
-    if type(value) is dict:
-        return "a dict"
-    if type(value) in (tuple, list):
-        assert isinstance(value, (tuple, list))
-        return f"a {type(value).__name__} of {_items(len(value))}"
-    return _type_name(value)
-
-
-def _single(array: np.ndarray) -> str:
-    if array.dtype.kind in _NUMERIC:
-        return "a single number"
-    return _KIND_WORDS.get(array.dtype.kind, ("a single value",))[0]
-
-
-def _kind_words(array: np.ndarray) -> str:
-    singular, plural = _KIND_WORDS.get(array.dtype.kind, ("a value", "values"))
-    return f"{singular if array.ndim == 0 else plural} ({array.dtype})"
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, Opaque):
-        return value.type_name
-    t = type(value)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
-
-
-def _items(n: int) -> str:
-    return "1 item" if n == 1 else f"{n} items"
-
-
-def _format_index(index: tuple[int, ...]) -> str:
-    return "[" + ", ".join(str(i) for i in index) + "]"
-
-
-def _format_number(value: object, digits: int = 4) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return str(value)
-    if isinstance(value, (int, float, complex, np.number)):
-        return f"{value:.{digits}g}"
-    return _short_repr(value)
-
-
-def _format_pair(expected: object, got: object) -> tuple[str, str]:
-    """4 significant digits, or more when 4 would print two different values identically."""
-    for digits in (4, 6, 8, 10, 12, 17):
-        pair = _format_number(expected, digits), _format_number(got, digits)
-        if pair[0] != pair[1]:
-            return pair
-    return pair
-
-
-def _short_repr(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from graders.judge.compare import Tolerance, matches
+
 STEP = 1e-5
 """``h``: in float64 the centred difference's truncation error (h**2) and rounding error
 (1e-16 / h) are both far below the agreement tolerance below."""
@@ -59,7 +61,9 @@ def target(inputs: tuple[Any, ...], path: tuple[int | str, ...]) -> Any:
     return value
 
 
-def shifted(inputs: tuple[Any, ...], path: tuple[int | str, ...], delta: np.ndarray) -> tuple:
+def shifted(
+    inputs: tuple[Any, ...], path: tuple[int | str, ...], delta: np.ndarray
+) -> tuple[Any, ...]:
     """A deep copy of ``inputs`` with ``delta`` added to the input at ``path``."""
     out = list(copy.deepcopy(inputs))
     holder: Any = out
@@ -139,3 +143,14 @@ def slope(loss: Callable[[Any], float], before: Any, after: Any) -> float | None
         return None
     value = (up - down) / 2
     return value if np.isfinite(value) else None
+
+
+def wrong_keys(probe: Probe, candidates: list[Any], got: Any, tol: Tolerance) -> list[str]:
+    """The gradient keys of ``got`` that match no candidate output (reference or accepted)."""
+    return [k for k in probe.wrt if not any(_key_matches(e, got, k, tol) for e in candidates)]
+
+
+def _key_matches(expected: Any, got: Any, key: str, tol: Tolerance) -> bool:
+    if not isinstance(expected, dict) or not isinstance(got, dict) or key not in got:
+        return False
+    return key in expected and matches(expected[key], got[key], tol)

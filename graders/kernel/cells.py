@@ -79,7 +79,7 @@ class CappedNotebookClient(NotebookClient):
             ):
                 self.output_limited = True
                 cell.outputs.append(
-                    NotebookNode(
+                    NotebookNode(  # type: ignore[no-untyped-call]  # nbformat is unannotated
                         output_type="stream",
                         name="stderr",
                         text="[markwell: output limit reached; the cell was stopped]\n",

@@ -12,6 +12,8 @@ buffers hold the arrays. Nothing here is trusted by the grader: a student who br
 only breaks their own results.
 """
 
+from __future__ import annotations
+
 import functools
 import hashlib
 import importlib.util
@@ -21,6 +23,12 @@ import os
 import sys
 import time
 import types
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for annotations only: the kernel imports as little as it can
+    from collections.abc import Callable
+    from types import TracebackType
+    from typing import Any
 
 IN_DIR = os.path.dirname(os.path.abspath(__file__))
 MIME = "application/x-markwell-result+json"
@@ -34,6 +42,8 @@ for _name in os.environ.get("MARKWELL_PRELOAD", "").split(","):
         __import__(_name.strip())
 
 _spec = importlib.util.spec_from_file_location("_markwell_codec", os.path.join(IN_DIR, "codec.py"))
+if _spec is None or _spec.loader is None:
+    raise ImportError("the codec is missing beside inside.py")
 codec = importlib.util.module_from_spec(_spec)
 sys.modules["_markwell_codec"] = codec
 _spec.loader.exec_module(codec)
@@ -43,7 +53,7 @@ _monotonic = time.monotonic
 _encode, _decode = codec.encode, codec.decode
 
 
-def _publish(payload, buffers=()):
+def _publish(payload: dict[str, Any], buffers: Any = ()) -> None:
     kernel = _state["kernel"]
     content = {"data": {MIME: _json_dumps(payload)}, "metadata": {}, "transient": {}}
     kernel.session.send(
@@ -55,7 +65,7 @@ def _publish(payload, buffers=()):
     )
 
 
-def _leaves(value, path, out):
+def _leaves(value: Any, path: str, out: dict[str, str]) -> dict[str, str]:
     t = type(value)
     if t is np.ndarray:
         h = _sha256(value.dtype.str.encode() + repr(value.shape).encode())
@@ -71,7 +81,9 @@ def _leaves(value, path, out):
     return out
 
 
-def _arg_names(fn, args, kwargs):
+def _arg_names(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> list[tuple[str, Any]]:
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)
         return list(bound.arguments.items())
@@ -79,7 +91,7 @@ def _arg_names(fn, args, kwargs):
         return [(f"argument {i + 1}", a) for i, a in enumerate(args)] + list(kwargs.items())
 
 
-def _student_line(tb):
+def _student_line(tb: TracebackType | None) -> str:
     where = ""
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
@@ -89,14 +101,14 @@ def _student_line(tb):
     return where
 
 
-def _read_args(nonce):
+def _read_args(nonce: str) -> Any:
     with _np_load(os.path.join(IN_DIR, f"call-{nonce}.npz"), allow_pickle=False) as z:
         skeleton = _json_loads(bytes(z["skeleton"]).decode())
         buffers = [z[f"b{i}"].tobytes() for i in range(int(z["count"]))]
     return _decode(skeleton, buffers)
 
 
-def _resolve(name):
+def _resolve(name: str) -> tuple[Callable[..., Any] | None, str]:
     """The function called ``name``, or why there is none."""
     if name.startswith("harness."):
         fn = _harness_function(name[len("harness.") :])
@@ -109,10 +121,12 @@ def _resolve(name):
     return fn, ""
 
 
-def _invoke(fn, args, kwargs):
+def _invoke(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], Any]:
     """Call ``fn``; the payload to publish (without its nonce) and its buffers."""
     named = _arg_names(fn, args, kwargs)
-    before = {}
+    before: dict[str, str] = {}
     for arg, value in named:
         _leaves(value, arg, before)
     started = _monotonic()
@@ -133,7 +147,7 @@ def _invoke(fn, args, kwargs):
         }
         return payload, ()
     seconds = _monotonic() - started
-    after = {}
+    after: dict[str, str] = {}
     for arg, value in named:
         _leaves(value, arg, after)
     mutated = [path for path, digest in before.items() if after.get(path) != digest]
@@ -141,7 +155,7 @@ def _invoke(fn, args, kwargs):
     return {"status": "ok", "value": skeleton, "mutated": mutated, "seconds": seconds}, buffers
 
 
-def call(name, nonce):
+def call(name: str, nonce: str) -> None:
     """Call the student's ``name`` with the arguments in ``call-<nonce>.npz``; publish."""
     args, kwargs = _read_args(nonce)
     fn, why = _resolve(name)
@@ -151,7 +165,7 @@ def call(name, nonce):
     _publish({"nonce": nonce, **payload}, buffers)
 
 
-def call_many(name, nonce):
+def call_many(name: str, nonce: str) -> None:
     """Call ``name`` once per ``(args, kwargs)`` in the file, publishing each result as it
     comes (with its ``index``), so one slow or crashing case loses only itself."""
     calls = _read_args(nonce)
@@ -168,14 +182,14 @@ class _Notebook:
 
     __slots__ = ()
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         try:
             return _state["shell"].user_ns[name]
         except KeyError:
             raise AttributeError(f"the notebook does not define {name}") from None
 
 
-def _harness_function(name):
+def _harness_function(name: str) -> Callable[..., Any] | None:
     """A function of the assignment's ``harness.py``, bound to the notebook's namespace.
 
     The harness adapts a call the judge makes with plain data (a dict of weights) to what the
@@ -194,7 +208,7 @@ def _harness_function(name):
     return functools.partial(fn, _Notebook())
 
 
-def functions(nonce):
+def functions(nonce: str) -> None:
     """Publish the names of the functions and classes the notebook defined."""
     shell = _state["shell"]
     hidden = shell.user_ns_hidden
@@ -216,35 +230,55 @@ def functions(nonce):
     )
 
 
-def receive(filename):
+def receive(filename: str) -> None:
     """Copy a file the grader placed in the input directory into the working directory."""
     with open(os.path.join(IN_DIR, filename), "rb") as src, open(filename, "wb") as dst:
         dst.write(src.read())
 
 
-_state = {}
+_state: dict[str, Any] = {}
 _helper = types.ModuleType("_markwell_call")
-_helper.call, _helper.call_many = call, call_many
-_helper.functions, _helper.receive = functions, receive
+vars(_helper).update(call=call, call_many=call_many, functions=functions, receive=receive)
 sys.modules["_markwell_call"] = _helper
 
 
-def main():
+def main() -> None:
+    from ipykernel.iostream import OutStream
     from ipykernel.kernelapp import IPKernelApp
 
+    class Stderr(OutStream):
+        """``sys.stderr``, leaving fd 2 the sandbox's own stderr, which the grader reads.
+
+        ipykernel would point fd 2 at a pipe that a thread of this process forwards: what is
+        still in that pipe when the process dies (libgomp's "Thread creation failed" just
+        before its ``exit``) would die with it, and the grader could not say why.
+        """
+
+        def fileno(self) -> int:
+            return 2
+
+    # ipykernel's own signatures are unannotated, hence the ignores.
+    def output_stream(session: Any, pub_thread: Any, name: str, **kwargs: Any) -> OutStream:
+        if name == "stderr":
+            kwargs["watchfd"] = False
+            return Stderr(session, pub_thread, name, **kwargs)  # type: ignore[no-untyped-call]
+        return OutStream(session, pub_thread, name, **kwargs)  # type: ignore[no-untyped-call]
+
+    vars(_helper)["output_stream"] = output_stream
     app = IPKernelApp.instance()
-    app.initialize(
+    app.initialize(  # type: ignore[no-untyped-call]
         [
             "-f",
             os.path.join(IN_DIR, "kernel.json"),
             "--HistoryManager.enabled=False",
             "--InteractiveShell.colors=nocolor",
             "--IPKernelApp.parent_handle=0",
+            "--IPKernelApp.outstream_class=_markwell_call.output_stream",
         ]
     )
     _state["kernel"] = app.kernel
     _state["shell"] = app.shell
-    app.start()
+    app.start()  # type: ignore[no-untyped-call]
 
 
 if __name__ == "__main__":

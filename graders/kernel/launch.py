@@ -9,20 +9,23 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import zmq
 import zmq.asyncio
-from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.session import Session
 
 from graders.errors import KernelStartError
+from graders.kernel.last_words import last_lines, written_since
 from graders.limits import Limits
 from graders.protocol import codec as codec_module
 from graders.sandbox import sandbox as sandbox_module
-from graders.sandbox.sandbox import INSIDE_IN, INSIDE_IPC, Sandbox, SandboxConfig
+from graders.sandbox.sandbox import INSIDE_IN, INSIDE_IPC, ExitInfo, Sandbox, SandboxConfig
 
 _INSIDE_SOURCE = Path(__file__).with_name("inside.py")
 _PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
@@ -35,6 +38,14 @@ def _connection(ip: str, key: str) -> dict[str, Any]:
         transport="ipc", ip=ip, key=key, signature_scheme="hmac-sha256", kernel_name="markwell"
     )
     return info
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What a kernel had done before a request, to tell what the request itself did."""
+
+    oom_kills: int
+    stderr: str
 
 
 @dataclass
@@ -59,17 +70,45 @@ class SandboxedKernel:
     def alive(self) -> bool:
         return self.sandbox.alive()
 
+    def mark(self) -> Mark:
+        """Take a :class:`Mark` before a cell or a call, for :meth:`exit_info` after it."""
+        return Mark(self.sandbox.oom_kills(), self.sandbox.stderr_tail())
+
+    def exit_info(self, mark: Mark) -> ExitInfo:
+        """How the kernel ended (once it is dead), with its last words on stderr since
+        ``mark``: an exit status alone does not say that a library gave up, and why."""
+        info = self.sandbox.exit_info(mark.oom_kills)
+        words = last_lines(written_since(mark.stderr, self._settled_stderr()))
+        if not words:
+            return info
+        return ExitInfo(info.verdict, f'{info.detail}; its last words on stderr: "{words}"')
+
+    def _settled_stderr(self) -> str:
+        # The sandbox reads stderr on a thread of its own, which may lag the process's end.
+        tail = self.sandbox.stderr_tail()
+        for _ in range(10):
+            time.sleep(0.02)
+            again = self.sandbox.stderr_tail()
+            if again == tail:
+                break
+            tail = again
+        return tail
+
     def client(self, max_message_bytes: int) -> SandboxClient:
         """A new asyncio client on its own ZeroMQ context, with a cap on message size."""
         ctx = zmq.asyncio.Context()
         # One huge message would otherwise grow the grader by its size; zmq drops the peer.
         ctx.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
         kc = SandboxClient(context=ctx, kernel=self)
-        kc.load_connection_info(self.connection)
+        kc.load_connection_info(cast(KernelConnectionInfo, self.connection))
         return kc
 
     def close(self) -> None:
         self.sandbox.close()
+
+
+AcquireKernel = Callable[[], SandboxedKernel]
+"""Where a session gets each new kernel: :func:`start_kernel` or a pool's ``acquire``."""
 
 
 class SandboxClient(AsyncKernelClient):
@@ -87,10 +126,10 @@ class SandboxClient(AsyncKernelClient):
     async def _async_is_alive(self) -> bool:
         return self._kernel.alive()
 
-    is_alive = _async_is_alive  # type: ignore[assignment]
+    is_alive = _async_is_alive
 
-    def execute(self, code: str, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
-        msg_id = super().execute(code, *args, **kwargs)
+    def execute(self, code: str, *args: Any, **kwargs: Any) -> str:
+        msg_id: str = super().execute(code, *args, **kwargs)
         self.last_execute_id = msg_id
         return msg_id
 
@@ -134,7 +173,9 @@ def _wait_ready(kernel: SandboxedKernel) -> None:
     try:
         sock.connect(f"ipc://{kernel.connection['ip']}-{kernel.connection['shell_port']}")
         deadline = time.monotonic() + STARTUP_SECONDS
-        msg_id = session.send(sock, "kernel_info_request", {})["header"]["msg_id"]
+        request = session.msg("kernel_info_request", {})
+        msg_id = request["header"]["msg_id"]
+        session.send(sock, request)
         while True:
             if not kernel.alive():
                 info = kernel.sandbox.exit_info()

@@ -12,7 +12,7 @@ import pytest
 
 from graders import Case, CheckRun, evaluate, grade, read_assignment
 from graders.judge import gradient
-from graders.judge.judge import Trusted
+from graders.judge.trusted import Trusted
 from tests.make_notebook import notebook
 
 RNN = read_assignment(Path(__file__).resolve().parents[2] / "reference" / "rnn-numpy")

@@ -143,6 +143,20 @@ def test_missing_raising_and_slow_functions_get_their_own_verdicts(affine):
     assert tests["affine_forward/out"].status == "passed"
 
 
+def test_a_function_that_kills_its_kernel_gets_the_kernels_last_words_as_feedback(affine):
+    dies = (
+        "import os\n"
+        "def relu(z):\n"
+        "    os.write(2, b'libgomp: Thread creation failed: Resource temporarily unavailable\\n')\n"
+        "    os._exit(1)"
+    )
+    tests = by_name(grade(affine, notebook(SOLUTION, dies)).result)
+    assert tests["relu"].status == "error"
+    assert tests["relu"].feedback.startswith("relu crashed its kernel: ")
+    assert "Thread creation failed: Resource temporarily unavailable" in tests["relu"].feedback
+    assert tests["affine_forward/out"].status == "passed"
+
+
 def test_a_function_that_only_works_on_the_seed_case_loses_its_marks(affine):
     # Right on the seed document's inputs, raising on any other: the worst case counts.
     only_seed = SOLUTION.replace(

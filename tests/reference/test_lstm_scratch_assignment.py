@@ -26,7 +26,7 @@ from nbformat.v4 import new_code_cell
 from graders import Assignment, Case
 from graders.assignments import load_module, read_assignment
 from graders.judge.compare import compare, matches
-from graders.judge.judge import Trusted
+from graders.judge.trusted import Trusted
 from tests.reference.test_lstm_scratch_reference import REFERENCE_LOSS
 
 FOLDER = Path(__file__).resolve().parents[2] / "reference" / "lstm-scratch"

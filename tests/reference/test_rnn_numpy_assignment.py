@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell
 
 from graders import Assignment, Case, CheckRun, evaluate
 from graders.assignments import load_module, read_assignment
-from graders.judge.judge import Trusted
+from graders.judge.trusted import Trusted
 from tests.reference.test_rnn_numpy_reference import GRADED
 
 FOLDER = Path(__file__).resolve().parents[2] / "reference" / "rnn-numpy"
