@@ -24,12 +24,13 @@ from graders import (
     grade,
     grade_answers,
     grade_folder,
+    junit_xml,
     read_answers,
     run_notebook,
     scores_csv,
+    validate,
 )
 from graders.quiz import MAX_ANSWER_FILE_BYTES
-from graders.validate import junit_xml, validate
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -73,7 +73,7 @@ from nbformat import NotebookNode
 from app.settings import get_settings
 from graders import Assignment, KernelPool, Limits, SandboxConfig, grade, run_notebook
 from graders.assignments import Check, load_module
-from graders.validate import mutant_notebook
+from graders.validation import mutant_notebook
 
 ASSIGNMENT = "rnn-numpy"
 WORK = rt.WORK / "grading"

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from graders import grade, load_catalog  # noqa: E402
-from graders.validate import mutant_notebook  # noqa: E402
+from graders.validation import mutant_notebook  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/markwell_bench"
 """A database of its own, so a benchmark never meets the tests' tables."""

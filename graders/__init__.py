@@ -58,6 +58,7 @@ from graders.result import (
 )
 from graders.sandbox.config import SandboxConfig
 from graders.session import NotebookSession, run_notebook
+from graders.validation import junit_xml, validate
 
 # Plainly sorted (tests/test_public_api.py), which puts the status tuples among the classes.
 __all__ = [  # noqa: RUF022
@@ -107,6 +108,7 @@ __all__ = [  # noqa: RUF022
     "grade",
     "grade_answers",
     "grade_folder",
+    "junit_xml",
     "load_catalog",
     "load_runs",
     "read_answers",
@@ -118,4 +120,5 @@ __all__ = [  # noqa: RUF022
     "score_rows",
     "scores_csv",
     "text_cell",
+    "validate",
 ]

@@ -25,7 +25,7 @@ from graders import (
     scores_csv,
 )
 from graders.assignments.manifest import Assignment, Check, Output
-from graders.validate import mutant_notebook
+from graders.validation import mutant_notebook
 
 RNN = read_assignment(Path(__file__).resolve().parents[1] / "reference" / "rnn-numpy")
 MUTANT = next(m for m in RNN.mutants if m.id == "softmax-wrong-axis")

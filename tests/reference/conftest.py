@@ -24,7 +24,7 @@ from graders import (
     grade,
     read_notebook,
 )
-from graders.validate import mutant_notebook
+from graders.validation import mutant_notebook
 
 
 class Grader:
