@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from graders import shipped_folder
 
-def _migrations_folder() -> Path:
-    """Where the repository's ``migrations/`` folder is, in a checkout or an installed wheel.
-
-    A checkout (run in place or installed with ``pip install -e .``) has it beside the
-    packages, and its own copy wins, so the code never migrates with another tree's scripts.
-    A wheel installs it as the data package ``markwell_data.migrations`` (see setup.py).
-    """
-    checkout = Path(__file__).resolve().parents[1]
-    if (checkout / "pyproject.toml").is_file() and (checkout / "migrations").is_dir():
-        return checkout / "migrations"
-    try:
-        spec = importlib.util.find_spec("markwell_data.migrations")
-    except ModuleNotFoundError:  # no markwell_data installed at all
-        spec = None
-    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
-    return Path(locations[0]) if locations else checkout / "migrations"
-
-
-MIGRATIONS = _migrations_folder()
+MIGRATIONS = shipped_folder("migrations")
 """Alembic's scripts (the repository's ``migrations/`` folder)."""
 
 

@@ -58,6 +58,7 @@ from graders.result import (
 )
 from graders.sandbox.config import SandboxConfig
 from graders.session import NotebookSession, run_notebook
+from graders.shipped import shipped_folder
 from graders.validation import junit_xml, validate
 
 # Plainly sorted (tests/test_public_api.py), which puts the status tuples among the classes.
@@ -119,6 +120,7 @@ __all__ = [  # noqa: RUF022
     "score_cell",
     "score_rows",
     "scores_csv",
+    "shipped_folder",
     "text_cell",
     "validate",
 ]

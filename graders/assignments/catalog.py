@@ -18,27 +18,9 @@ from pathlib import Path
 
 from graders.assignments.manifest import MANIFEST, Assignment, Mutant, read_assignment
 from graders.errors import AssignmentError, UnknownAssignment
+from graders.shipped import shipped_folder
 
-
-def _builtin_folder() -> Path:
-    """Where the repository's ``reference/`` folder is, in a checkout or an installed wheel.
-
-    A checkout (run in place or installed with ``pip install -e .``) has it beside the
-    packages, and its own copy wins, so the code never runs against another tree's catalog.
-    A wheel installs it as the data package ``markwell_data.reference`` (see setup.py).
-    """
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "pyproject.toml").is_file() and (checkout / "reference").is_dir():
-        return checkout / "reference"
-    try:
-        spec = importlib.util.find_spec("markwell_data.reference")
-    except ModuleNotFoundError:  # no markwell_data installed at all
-        spec = None
-    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
-    return Path(locations[0]) if locations else checkout / "reference"
-
-
-BUILTIN = _builtin_folder()
+BUILTIN = shipped_folder("reference")
 """The catalog that ships with Markwell (the repository's ``reference/`` folder)."""
 
 
