@@ -7,13 +7,9 @@ never close, an infinity only to the same infinity.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from graders.judge.compare import Tolerance
-
 
 # Which dtype kinds a student may return for each kind the reference has.
 ACCEPTED_KINDS = {
@@ -57,6 +53,20 @@ def scalar_array(value: object) -> np.ndarray:
 def compatible(expected: np.dtype, got: np.dtype) -> bool:
     """Whether a student may answer an array of dtype ``expected`` with one of ``got``."""
     return got.kind in ACCEPTED_KINDS.get(expected.kind, "")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Elementwise closeness: ``|got - expected| <= atol + rtol * |expected|``."""
+
+    rtol: float = 1e-6
+    atol: float = 1e-8
+
+    def __post_init__(self) -> None:
+        for field, value in (("rtol", self.rtol), ("atol", self.atol)):
+            # `not value >= 0` also rejects NaN, which would make every comparison fail.
+            if not value >= 0:
+                raise ValueError(f"{field} must be a non-negative number, not {value!r}")
 
 
 def close(e: np.ndarray, g: np.ndarray, tol: Tolerance) -> np.ndarray:

@@ -27,6 +27,7 @@ import numpy as np
 
 from graders.judge.arrays import (
     ACCEPTED_KINDS,
+    Tolerance,
     close,
     compatible,
     first_true,
@@ -56,20 +57,6 @@ __all__ = [
     "matches",
     "score",
 ]
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Elementwise closeness: ``|got - expected| <= atol + rtol * |expected|``."""
-
-    rtol: float = 1e-6
-    atol: float = 1e-8
-
-    def __post_init__(self) -> None:
-        for field, value in (("rtol", self.rtol), ("atol", self.atol)):
-            # `not value >= 0` also rejects NaN, which would make every comparison fail.
-            if not value >= 0:
-                raise ValueError(f"{field} must be a non-negative number, not {value!r}")
 
 
 DEFAULT_TOLERANCE = Tolerance()
