@@ -14,6 +14,7 @@ from graders.errors import GraderError, SandboxError
 from graders.limits import Limits
 from graders.sandbox import cgroups, sandbox, seccomp
 from graders.sandbox.config import SandboxConfig
+from graders.sandbox.installation import hidden_places
 from graders.sandbox.interpreter import find_interpreter, python_problem
 from graders.sandbox.launcher import SEE_DOCTOR
 
@@ -21,9 +22,16 @@ _SOURCE_DIR = Path(__file__).resolve().parent
 _PROBE = r"""
 import os, socket, sys
 problems = []
-for path in sys.argv[1:]:
-    if os.path.exists(path):
+split = sys.argv.index("--")
+for path in sys.argv[1:split]:  # the host's: must not exist at all
+    if os.path.lexists(path):
         problems.append("can see " + path)
+for path in sys.argv[split + 1:]:  # Markwell's own: nothing to list or read
+    try:
+        if os.listdir(path) if os.path.isdir(path) else open(path, "rb").read(1):
+            problems.append("can see " + path)
+    except OSError:
+        pass
 try:
     socket.create_connection(("127.0.0.1", 5432), timeout=1)
     problems.append("reached 127.0.0.1:5432")
@@ -113,12 +121,10 @@ def diagnose(config: SandboxConfig | None = None) -> Iterator[Finding]:
 def _launcher_findings(config: SandboxConfig) -> Iterator[Finding]:
     """Isolation probe and kernel start through ``config.launcher``."""
     label = f"({config.launcher})"
-    hidden = [
-        "/root/.bashrc",
-        "/etc/shadow",
-        str(_SOURCE_DIR),
-        str(BUILTIN),
-    ]
+    # Markwell's own files may lie in the bound venv (a wheel install), hidden under empty
+    # mounts; the host's must be absent.
+    own = [_SOURCE_DIR, BUILTIN, *hidden_places(find_interpreter(config.python_prefix)).all]
+    hidden = ["/root/.bashrc", "/etc/shadow", "--", *map(str, own)]
     try:
         box = sandbox.start(["-c", _PROBE, *hidden], {}, Limits(), config)
     except GraderError as exc:

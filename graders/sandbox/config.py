@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from graders.limits import Limits
+from graders.sandbox.installation import hidden_places
 from graders.sandbox.interpreter import SYSTEM_TREE, find_interpreter
 
 INSIDE_IN = "/run/markwell/in"
 INSIDE_IPC = "/run/markwell/ipc"
 INSIDE_HOME = "/home/student"
 HOSTNAME = "sandbox"
+HIDING_BYTES = 4096
+"""Size of the empty tmpfs laid over each folder of Markwell's installation."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,15 @@ def layout(config: SandboxConfig, limits: Limits, run_dir: Path, uid: int) -> li
         ops.append({"op": "ro-bind", "src": str(tree), "dst": str(tree)})
     for place, target in python.links:
         ops.append({"op": "symlink", "target": target, "dst": str(place)})
+    # A wheel installs Markwell (its code, the catalog's solutions) inside the bound venv.
+    hidden = hidden_places(python)
+    for folder in hidden.folders:
+        ops += [
+            {"op": "tmpfs", "dst": str(folder), "size": HIDING_BYTES, "mode": 0o555, "uid": 0},
+            {"op": "remount-ro", "dst": str(folder)},
+        ]
+    for file in hidden.files:
+        ops.append({"op": "ro-bind", "src": os.devnull, "dst": str(file)})
     ops += [
         {"op": "ro-bind", "src": str(run_dir / "in"), "dst": INSIDE_IN},
         {"op": "bind", "src": str(run_dir / "ipc"), "dst": INSIDE_IPC},

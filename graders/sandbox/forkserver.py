@@ -23,6 +23,8 @@ from typing import Any
 from graders.errors import SandboxError
 from graders.sandbox import seccomp
 from graders.sandbox.config import HOSTNAME, INSIDE_HOME, SandboxConfig, environment, layout
+from graders.sandbox.installation import hidden_places
+from graders.sandbox.interpreter import find_interpreter
 from graders.sandbox.launcher import SEE_DOCTOR, LaunchRequest, rlimits
 
 _ZYGOTE = Path(__file__).with_name("zygote")
@@ -77,6 +79,16 @@ def _pid_of(pidfd: int) -> int:
     return 0
 
 
+def _finder_modules(config: SandboxConfig) -> list[str]:
+    """The modules of Markwell's editable-install finders in the sandbox's site-packages."""
+    python = find_interpreter(config.python_prefix)
+    return sorted(
+        file.stem
+        for file in hidden_places(python).files
+        if file.name.startswith("__editable__") and file.suffix == ".py"
+    )
+
+
 class ForkServer:
     """A running zygote and the socket to it. Thread-safe; requests are served in turn."""
 
@@ -95,6 +107,8 @@ class ForkServer:
                     str(theirs.fileno()),
                     "--preload",
                     ",".join(config.preload),
+                    "--forget",
+                    ",".join(_finder_modules(config)),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

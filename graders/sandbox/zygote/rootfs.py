@@ -79,6 +79,10 @@ def build_root(root: str, layout: list[dict[str, Any]]) -> None:
             mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, opts)
         elif kind == "remount-ro" and op["dst"] == "/":
             read_only_root = True
+        elif kind == "remount-ro":
+            # A mount of its own (the tmpfs laid over a folder of an earlier read-only bind):
+            # only its own flags change.
+            mount(None, dst, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         else:
             raise ValueError(f"unknown layout operation {op!r}")
     if read_only_root:

@@ -64,8 +64,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--preload", default="")
+    parser.add_argument("--forget", default="")
     args = parser.parse_args()
     sock = socket.socket(fileno=args.fd)
+    forget_finders([name for name in args.forget.split(",") if name])
     for name in ["numpy", "ipykernel.kernelapp", *args.preload.split(",")]:
         if name.strip():
             __import__(name.strip())
@@ -75,6 +77,22 @@ def main() -> None:
         except Exception:  # one that cannot load here loads later in the kernel, or never
             continue
     serve(sock)
+
+
+def forget_finders(modules: list[str]) -> None:
+    """Unload the import finders ``modules`` installed (an editable install's, from its
+    ``.pth``): every sandbox is a copy of this process, and the finder names the source tree
+    that a sandbox hides."""
+    for name in modules:
+        module = sys.modules.pop(name, None)
+        if module is None:
+            continue
+        sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "__module__", "") != name]
+        sys.path_hooks[:] = [h for h in sys.path_hooks if getattr(h, "__module__", "") != name]
+        placeholder = getattr(module, "PATH_PLACEHOLDER", None)
+        if isinstance(placeholder, str):
+            sys.path[:] = [p for p in sys.path if p != placeholder]
+            sys.path_importer_cache.pop(placeholder, None)
 
 
 def modules_a_kernel_imports() -> list[str]:
