@@ -69,6 +69,10 @@ def test_a_wheel_carries_reference_and_migrations_without_caches(wheel: Path) ->
     assert wheel.stat().st_size < 1 << 20
 
 
+def test_a_wheel_marks_the_engine_as_typed(wheel: Path) -> None:
+    assert "graders/py.typed" in zipfile.ZipFile(wheel).namelist()
+
+
 def test_an_installed_wheel_finds_its_catalog_and_migrations_in_markwell_data(
     wheel: Path, tmp_path: Path
 ) -> None:
