@@ -74,15 +74,17 @@ class Server:
     url: str
     env: dict[str, str]
     processes: list[subprocess.Popen]
+    root: Path = ROOT
+    python: str = sys.executable
 
     def cli(self, *args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "app.cli", *args],
+            [self.python, "-m", "app.cli", *args],
             env=self.env,
             capture_output=True,
             text=True,
             check=True,
-            cwd=ROOT,
+            cwd=self.root,
         )
         return done.stdout
 
@@ -91,8 +93,15 @@ class Server:
 
 
 @contextmanager
-def serve(database: str, queue: str, celery_workers: int = 0) -> Iterator[Server]:
-    """``markwell serve`` (and Celery workers) on a fresh database; stopped on exit."""
+def serve(
+    database: str,
+    queue: str,
+    celery_workers: int = 0,
+    root: Path = ROOT,
+    python: str = sys.executable,
+) -> Iterator[Server]:
+    """``markwell serve`` (and Celery workers) on a fresh database; stopped on exit. ``root``
+    and ``python`` name another checkout and its venv's interpreter, to compare two."""
     data = Path(tempfile.mkdtemp(prefix="markwell-bench-"))
     env = {
         **os.environ,
@@ -133,9 +142,9 @@ def serve(database: str, queue: str, celery_workers: int = 0) -> Iterator[Server
                 check=True,
             )
         subprocess.run(
-            [sys.executable, "-m", "app.cli", "db", "downgrade", "base"],
+            [python, "-m", "app.cli", "db", "downgrade", "base"],
             env=env,
-            cwd=ROOT,
+            cwd=root,
             check=True,
             capture_output=True,
         )
@@ -147,9 +156,9 @@ def serve(database: str, queue: str, celery_workers: int = 0) -> Iterator[Server
     log = open(data / "serve.log", "w")  # noqa: SIM115
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            [python, "-m", "app.cli", "serve", "--port", str(port)],
             env=env,
-            cwd=ROOT,
+            cwd=root,
             stdout=log,
             stderr=log,
         )
@@ -160,16 +169,16 @@ def serve(database: str, queue: str, celery_workers: int = 0) -> Iterator[Server
         for _ in range(celery_workers):
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "app.cli", "worker"],
+                    [python, "-m", "app.cli", "worker"],
                     env=env,
-                    cwd=ROOT,
+                    cwd=root,
                     stdout=log,
                     stderr=log,
                 )
             )
         if celery_workers:
             _wait_ready(url, data / "serve.log", need_workers=True)
-        yield Server(url, env, processes)
+        yield Server(url, env, processes, root, python)
     finally:
         for process in reversed(processes):
             process.send_signal(signal.SIGTERM)

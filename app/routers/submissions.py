@@ -126,14 +126,16 @@ async def get_submission(submission_id: str, credentials: Credentials, db: DbDep
 def _read_submission(
     db: Database, credentials: HTTPAuthorizationCredentials | None, submission_id: str
 ) -> bytes:
-    with db.reader() as session:
-        user = auth.authenticate(session, credentials.credentials) if credentials else None
-        if user is None:
+    with db.read_connection() as connection:
+        caller = auth.caller_id(connection, credentials.credentials) if credentials else None
+        if caller is None:
             raise unauthorized(credentials)
         record = (
-            submission_record(session, submission_id, user.id) if valid_id(submission_id) else None
+            submission_record(connection, submission_id, caller)
+            if valid_id(submission_id)
+            else None
         )
-    if record is None or not record.visible_to(user.id):
+    if record is None or not record.visible_to(caller):
         raise not_found("submission")
     return record.to_json_bytes()
 

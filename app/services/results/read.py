@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, literal, select
+from sqlalchemy import Connection, Select, and_, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.models import Course, CourseAssignment, Enrolment, GradingRun, Submission, User
@@ -118,10 +118,12 @@ _ONE = (
 
 
 def submission_record(
-    session: Session, submission_id: str, caller_id: int
+    reader: Session | Connection, submission_id: str, caller_id: int
 ) -> SubmissionRecord | None:
-    """The submission ``submission_id`` with ``caller_id``'s role in its course, if it exists."""
-    row = session.execute(_ONE, {"submission": submission_id, "caller": caller_id}).first()
+    """The submission ``submission_id`` with ``caller_id``'s role in its course, if it exists.
+
+    ``reader`` may be a plain connection: the hottest read skips the ORM."""
+    row = reader.execute(_ONE, {"submission": submission_id, "caller": caller_id}).first()
     return SubmissionRecord(*row) if row is not None else None
 
 
