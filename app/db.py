@@ -118,7 +118,7 @@ def make_engine(
             # waiting for the WAL flush on each of them spares the database's disk and CPU.
             # Uploads are written by the API, whose engine stays durable.
             @event.listens_for(engine, "connect")
-            def _no_flush_wait(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            def _no_flush_wait(dbapi_connection: Any, _record: Any) -> None:
                 with dbapi_connection.cursor() as cursor:
                     cursor.execute("SET synchronous_commit TO OFF")
                 dbapi_connection.commit()
@@ -136,7 +136,7 @@ def make_engine(
     )
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -146,7 +146,7 @@ def make_engine(
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+    def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

@@ -7,8 +7,15 @@ finished runs only grow (runs are never deleted), which is what a Prometheus cou
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 from sqlalchemy import case, func, select
@@ -25,7 +32,7 @@ class GradingCollector(Collector):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self) -> Iterator[Metric]:
         with self.db.reader() as session:
             by_status: dict[str, int] = dict(
                 session.execute(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Database, changed, is_sqlite, now
@@ -57,7 +57,7 @@ def enqueue(
     return run
 
 
-def _next_queued():  # type: ignore[no-untyped-def]
+def _next_queued() -> Select[int]:
     return (
         select(GradingRun.id)
         .where(GradingRun.status == "queued")
@@ -74,6 +74,7 @@ def claim_next(db: Database, worker: str, run_id: int | None = None) -> int | No
             if session.scalar(_next_queued()) is None:
                 return None
     with db.session() as session:
+        chosen: int | None
         if run_id is not None:
             chosen = run_id
         elif is_sqlite(db.engine):
