@@ -33,13 +33,14 @@ from app.models import (
 )
 from app.queue.claim import claim_next
 from app.queue.work import grade_run
+from app.services.quiz import attempts as attempts_module
 from app.services.quiz.attempts import close_expired
 from app.services.quiz.grading import regrade_answers
 from app.services.quiz.sweeper import Sweeper
 from app.settings import Settings
 from graders import load_catalog
 from graders.quiz import grade_answers, grade_question, read_answers
-from tests.service.conftest import People, RecordingQueue
+from tests.service.conftest import SOLUTION, People, RecordingQueue
 
 QUIZ = "pop-quiz"
 START = f"/api/v1/courses/c1/assignments/{QUIZ}/attempts"
@@ -666,3 +667,74 @@ def test_a_notebook_uploaded_to_a_quiz_is_refused_with_the_way_to_answer(
     )
     body = assert_problem(response, 422, "quiz")
     assert "/attempts" in body["detail"]
+
+
+# -- a client's idempotency keys, and a sweep that one bad attempt cannot stop --------------
+
+
+def test_an_upload_keyed_like_an_attempt_does_not_break_submitting_it(
+    client: TestClient, people_: People, db: Database, clock: Clock
+):
+    attempt = start(client, people_)
+    assert save(client, people_, attempt["id"], RIGHT).status_code == 200
+    upload = client.post(
+        "/api/v1/courses/c1/assignments/rnn-numpy/submissions",
+        files={"file": ("s.ipynb", SOLUTION.read_bytes(), "application/x-ipynb+json")},
+        headers={**people_.auth("alice"), "Idempotency-Key": f"attempt:{attempt['id']}"},
+    )
+    assert upload.status_code == 202, upload.text
+    done = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=people_.auth("alice"))
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "submitted" and done.json()["result"]["score"] == 9.0
+    assert done.json()["submission"] != upload.json()["id"]
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=people_.auth("alice"))
+    assert seen.status_code == 200 and seen.json()["result"]["status"] == "graded"
+    # The same key again is still the upload it named.
+    again = client.post(
+        "/api/v1/courses/c1/assignments/rnn-numpy/submissions",
+        files={"file": ("s.ipynb", SOLUTION.read_bytes(), "application/x-ipynb+json")},
+        headers={**people_.auth("alice"), "Idempotency-Key": f"attempt:{attempt['id']}"},
+    )
+    assert again.json()["id"] == upload.json()["id"]
+
+
+def test_an_attempt_that_fails_to_close_does_not_stop_the_sweep_for_the_others(
+    client: TestClient,
+    people_: People,
+    db: Database,
+    clock: Clock,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    attempts = {who: start(client, people_, who)["id"] for who in ("alice", "bob")}
+    clock.advance(minutes=16)
+    real_close = attempts_module.close
+
+    def failing(session: Any, attempt: QuizAttempt, *args: Any) -> bool:
+        if attempt.id == attempts["alice"]:
+            raise RuntimeError("this attempt cannot be closed")
+        return real_close(session, attempt, *args)
+
+    monkeypatch.setattr(attempts_module, "close", failing)
+    catalog = settings.catalog()
+    assert close_expired(db, catalog) == 1
+    with db.reader() as session:
+        statuses = dict(session.execute(select(QuizAttempt.user_id, QuizAttempt.status)).all())
+    assert sorted(statuses.values()) == ["open", "submitted"]
+    # The sweeper, whichever order the rows come in, closes every attempt it can.
+    monkeypatch.setattr(attempts_module, "close", real_close)
+    third = start(client, people_, "bob")["id"]
+    clock.advance(minutes=16)
+    monkeypatch.setattr(attempts_module, "close", failing)
+    sweeper = Sweeper(db, lambda: catalog, every=0.02)
+    sweeper.start()
+    try:
+        deadline = time.monotonic() + 20
+        while open_attempts(db) > 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        sweeper.stop()
+    assert open_attempts(db) == 1
+    with db.reader() as session:
+        third_row = session.get(QuizAttempt, third)
+        assert third_row is not None and third_row.status == "submitted"

@@ -88,8 +88,9 @@ def close(
         size=len(content),
         submitted_at=final,
         late=attempt.late,
+        # No idempotency key: that space is the client's, and a key a student chose could
+        # collide with one made up here; the attempt's own status update is the guard.
         status="running",
-        idempotency_key=f"attempt:{attempt.id}",
     )
     session.add(submission)
     session.flush()
@@ -312,27 +313,45 @@ def submit(db: Database, catalog: Catalog, user: User, attempt_id: str) -> Attem
         return attempt_view(session, attempt, assignment, stamp)
 
 
-def close_expired(db: Database, catalog: Catalog, limit: int = 100) -> int:
-    """Submit the open attempts whose late window has passed (the sweep); how many."""
+def close_expired(
+    db: Database, catalog: Catalog, limit: int = 100, skip: set[str] | None = None
+) -> int:
+    """Submit the open attempts whose late window has passed (the sweep); how many.
+
+    An attempt that fails to close is logged, added to ``skip`` (when given: the caller's
+    next batch passes it over) and left open; the others are closed all the same."""
+    skipped = skip if skip is not None else set()
     with db.reader() as session:
-        rows = session.scalars(
+        query = (
             select(QuizAttempt.id)
             .where(QuizAttempt.status == "open", QuizAttempt.deadline_at <= now())
             .order_by(QuizAttempt.deadline_at)
             .limit(limit)
-        ).all()
+        )
+        if skipped:
+            query = query.where(QuizAttempt.id.not_in(skipped))
+        rows = session.scalars(query).all()
     closed = 0
     for attempt_id in rows:
-        with db.session() as session:
-            query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
-            if not is_sqlite(db.engine):
-                query = query.with_for_update()
-            attempt = session.scalar(query)
-            if attempt is None or not expired(attempt, attempt.course_assignment, now()):
-                continue
-            try:
-                assignment = quiz_of(catalog, attempt.course_assignment)
-            except NotFound:
-                continue  # the quiz left the catalog: its attempts wait until it is back
-            closed += close(session, attempt, attempt.course_assignment, assignment, now())
+        try:
+            closed += _close_one(db, catalog, attempt_id)
+        except Exception:
+            skipped.add(attempt_id)
+            log.exception("closing expired attempt %s failed; it stays open", attempt_id)
     return closed
+
+
+def _close_one(db: Database, catalog: Catalog, attempt_id: str) -> bool:
+    """Submit one attempt if it is still open past its late window (its own transaction)."""
+    with db.session() as session:
+        query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+        if not is_sqlite(db.engine):
+            query = query.with_for_update()
+        attempt = session.scalar(query)
+        if attempt is None or not expired(attempt, attempt.course_assignment, now()):
+            return False
+        try:
+            assignment = quiz_of(catalog, attempt.course_assignment)
+        except NotFound:
+            return False  # the quiz left the catalog: its attempts wait until it is back
+        return close(session, attempt, attempt.course_assignment, assignment, now())
