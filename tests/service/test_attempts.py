@@ -738,3 +738,29 @@ def test_an_attempt_that_fails_to_close_does_not_stop_the_sweep_for_the_others(
     with db.reader() as session:
         third_row = session.get(QuizAttempt, third)
         assert third_row is not None and third_row.status == "submitted"
+
+
+# -- bounded bodies and bounded errors --------------------------------------------------------
+
+
+def test_a_save_larger_than_the_answers_may_be_is_refused_before_it_is_parsed(
+    client: TestClient, people_: People, clock: Clock
+):
+    attempt = start(client, people_)
+    path = f"/api/v1/attempts/{attempt['id']}/answers"
+    alice = {**people_.auth("alice"), "Content-Type": "application/json"}
+    many = json.dumps({"answers": {f"k{i}": "a" for i in range(300_000)}}).encode()
+    assert len(many) > 4_000_000
+    refused = client.put(path, content=many, headers=alice)
+    assert_problem(refused, 413, "too-large")
+    assert len(refused.content) < 1000
+    # Streamed without a length, it is stopped all the same.
+    chunks = (many[i : i + 65536] for i in range(0, len(many), 65536))
+    streamed = client.put(path, content=chunks, headers=alice)
+    assert_problem(streamed, 413, "too-large")
+    # Under the cap, many wrong keys make a 422 that lists a few of them, not each one.
+    some = json.dumps({"answers": {f"k{i}": 1 for i in range(4000)}}).encode()
+    assert len(some) < 64 * 1024
+    body = assert_problem(client.put(path, content=some, headers=alice), 422, "invalid-request")
+    assert len(body["errors"]) <= 20 and len(json.dumps(body)) < 10_000
+    assert save(client, people_, attempt["id"], {"q1": "b"}).json()["answers"] == {"q1": "b"}
