@@ -172,16 +172,31 @@ def submit_attempt(
     "/courses/{course}/assignments/{quiz}/keys/release",
     response_model=KeysOut,
     responses=problems(
-        401, 404, 422, s404="No such quiz (or the caller does not teach the course)"
+        401,
+        404,
+        409,
+        422,
+        s404="No such quiz (or the caller does not teach the course)",
+        s409="Attempts are open or can still start (`attempts-open`)",
     ),
     summary="Release a quiz's answer keys (instructors)",
 )
 def release_keys(
-    course: str, quiz: str, user: CurrentUser, db: DbDep, catalog: CatalogDep
+    course: str,
+    quiz: str,
+    user: CurrentUser,
+    db: DbDep,
+    catalog: CatalogDep,
+    close: bool = False,
 ) -> dict[str, Any]:
     """Show the quiz's keys and explanations to the course from now on: in every attempt's
-    questions and at `GET .../keys`. Until then no route shows them, to anyone."""
-    return keys.release_keys(db, catalog, user, course, quiz).to_json()
+    questions and at `GET .../keys`. Until then no route shows them, to anyone. Once
+    released, no attempt can start (409 `keys-released`).
+
+    409 `attempts-open` while an attempt is open or a student can still start one (before
+    the due date, with an attempt left), with `open_attempts` and `can_start`; with
+    `?close=true` the open attempts are submitted as saved first (`closed` counts them)."""
+    return keys.release_keys(db, catalog, user, course, quiz, close_open=close).to_json()
 
 
 @router.get(

@@ -764,3 +764,48 @@ def test_a_save_larger_than_the_answers_may_be_is_refused_before_it_is_parsed(
     body = assert_problem(client.put(path, content=some, headers=alice), 422, "invalid-request")
     assert len(body["errors"]) <= 20 and len(json.dumps(body)) < 10_000
     assert save(client, people_, attempt["id"], {"q1": "b"}).json()["answers"] == {"q1": "b"}
+
+
+# -- releasing the keys ends the quiz ---------------------------------------------------------
+
+
+def test_keys_are_not_released_while_an_attempt_is_open_or_can_start(
+    client: TestClient, people_: People, db: Database, clock: Clock
+):
+    carol = people_.auth("carol")
+    attempt = start(client, people_)
+    assert save(client, people_, attempt["id"], {"q1": "b"}).status_code == 200
+    body = assert_problem(client.post(RELEASE, headers=carol), 409, "attempts-open")
+    assert body["open_attempts"] == 1 and body["can_start"] is True
+    submit(client, people_, attempt["id"])
+    # None open, but bob (and alice, with one attempt left) can still start one.
+    body = assert_problem(client.post(RELEASE, headers=carol), 409, "attempts-open")
+    assert body["open_attempts"] == 0 and body["can_start"] is True
+    assert_problem(client.get(KEYS, headers=people_.auth("alice")), 409, "keys-not-released")
+    # Past the due date nobody can start one: with none open, the keys are released.
+    set_quiz(db, due_at=clock.moment - timedelta(minutes=1))
+    released = client.post(RELEASE, headers=carol)
+    assert released.status_code == 200, released.text
+    assert released.json()["released"] and released.json()["closed"] == 0
+
+
+def test_releasing_with_close_submits_the_open_attempts_and_no_more_can_start(
+    client: TestClient, people_: People, db: Database, clock: Clock
+):
+    carol = people_.auth("carol")
+    attempt = start(client, people_)
+    assert save(client, people_, attempt["id"], {"q1": "b"}).status_code == 200
+    bobs = start(client, people_, "bob")
+    released = client.post(RELEASE, params={"close": "true"}, headers=carol)
+    assert released.status_code == 200, released.text
+    assert released.json()["closed"] == 2 and released.json()["released"]
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=people_.auth("alice")).json()
+    assert seen["status"] == "submitted" and seen["answers"] == {"q1": "b"}
+    assert seen["result"]["score"] == 2.0
+    # The keys are out: a save to the closed attempt and a new attempt are both refused.
+    assert_problem(save(client, people_, attempt["id"], RIGHT), 409, "attempt-submitted")
+    assert_problem(client.post(START, headers=people_.auth("alice")), 409, "keys-released")
+    assert_problem(client.post(START, headers=people_.auth("bob")), 409, "keys-released")
+    gone = client.get(f"/api/v1/attempts/{bobs['id']}", headers=people_.auth("bob")).json()
+    assert gone["status"] == "submitted"
+    assert client.post(RELEASE, headers=carol).status_code == 200  # released already

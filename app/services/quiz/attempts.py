@@ -194,13 +194,23 @@ def start(db: Database, catalog: Catalog, user: User, course: str, quiz: str) ->
 def _start(
     session: Session, db: Database, user: User, target_id: int, assignment: Assignment
 ) -> Started:
-    target = session.get(CourseAssignment, target_id)
+    query = select(CourseAssignment).where(CourseAssignment.id == target_id)
+    if not is_sqlite(db.engine):
+        # Shared: starts go on side by side, while a release of the keys waits for them.
+        query = query.with_for_update(read=True)
+    target = session.scalar(query)
     assert target is not None
     _lock_student(session, db, user.id, target.course_id)
     stamp = now()
     found = _open_attempt(session, user.id, target.id)
     if found is not None:
         return Started(attempt_view(session, found, assignment, stamp), created=False)
+    if target.keys_released:
+        raise Conflict(
+            "keys-released",
+            "Keys released",
+            f"the keys of {target.assignment} are released: no attempt can start",
+        )
     check_open(target, stamp)
     used, last = session.execute(
         select(func.count(), func.max(QuizAttempt.number)).where(
