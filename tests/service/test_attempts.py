@@ -809,3 +809,23 @@ def test_releasing_with_close_submits_the_open_attempts_and_no_more_can_start(
     gone = client.get(f"/api/v1/attempts/{bobs['id']}", headers=people_.auth("bob")).json()
     assert gone["status"] == "submitted"
     assert client.post(RELEASE, headers=carol).status_code == 200  # released already
+
+
+def test_a_read_answers_the_attempt_as_it_stands_when_closing_it_fails(
+    client: TestClient, people_: People, clock: Clock, monkeypatch: pytest.MonkeyPatch
+):
+    attempt = start(client, people_)
+    assert save(client, people_, attempt["id"], {"q1": "b"}).status_code == 200
+    clock.advance(minutes=16)
+    real_close = attempts_module.close
+
+    def failing(*args: Any) -> bool:
+        raise RuntimeError("this attempt cannot be closed")
+
+    monkeypatch.setattr(attempts_module, "close", failing)
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=people_.auth("alice"))
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["status"] == "open" and seen.json()["answers"] == {"q1": "b"}
+    monkeypatch.setattr(attempts_module, "close", real_close)
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=people_.auth("alice"))
+    assert seen.json()["status"] == "submitted" and seen.json()["result"]["score"] == 2.0

@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.services.access import course_assignment, role_in, valid_id
 from app.services.admission import check_attempts_left, check_open
-from app.services.errors import Conflict, NotFound
+from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.quiz.answers import (
     MAX_ANSWERS_BYTES,
     Answer,
@@ -264,12 +264,22 @@ def read(db: Database, catalog: Catalog, user: User, attempt_id: str) -> Attempt
         stamp = now()
         if not expired(attempt, attempt.course_assignment, stamp):
             return attempt_view(session, attempt, assignment, stamp)
-    with db.session() as session:
-        attempt = _attempt(session, db, attempt_id, user, lock=True, own=False)
-        stamp = now()
-        if expired(attempt, attempt.course_assignment, stamp):
-            close(session, attempt, attempt.course_assignment, assignment, stamp)
-        return attempt_view(session, attempt, assignment, stamp)
+    try:
+        with db.session() as session:
+            attempt = _attempt(session, db, attempt_id, user, lock=True, own=False)
+            stamp = now()
+            if expired(attempt, attempt.course_assignment, stamp):
+                close(session, attempt, attempt.course_assignment, assignment, stamp)
+            return attempt_view(session, attempt, assignment, stamp)
+    except ServiceError:
+        raise
+    except Exception:
+        # A read answers with the attempt as it stands even when closing it failed (the
+        # failure is logged; the sweep or a submit tries again).
+        log.exception("closing expired attempt %s on a read failed", attempt_id)
+    with db.reader() as session:
+        attempt = _attempt(session, db, attempt_id, user, lock=False, own=False)
+        return attempt_view(session, attempt, assignment, now())
 
 
 def save(db: Database, catalog: Catalog, user: User, attempt_id: str, body: bytes) -> AttemptView:
