@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.headers import SECURITY_HEADERS
 from app.services.errors import (
     Conflict,
     Invalid,
@@ -131,13 +132,17 @@ def from_service(error: ServiceError) -> Problem:
 
 
 def problem_response(problem: Problem) -> JSONResponse:
+    # The headers here too: a 500 is answered outside the app's middleware.
     return JSONResponse(
         problem.document(),
         status_code=problem.status,
-        headers=problem.headers,
+        headers={**SECURITY_HEADERS, **problem.headers},
         media_type=MEDIA_TYPE,
     )
 
+
+MAX_ERRORS_LISTED = 20
+"""The validation errors a 422 lists at most; ``more_errors`` counts the rest."""
 
 HTTP_KINDS = {
     400: "bad-request",
@@ -162,14 +167,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        found = exc.errors()
+        # Listed up to a cap: a body of many wrong keys must not make a larger answer.
         errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-            for e in exc.errors()
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))[:500]}
+            for e in found[:MAX_ERRORS_LISTED]
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(first["loc"])
+        where = ".".join(first["loc"])[:200]
+        extra: dict[str, Any] = {"errors": errors}
+        if len(found) > MAX_ERRORS_LISTED:
+            extra["more_errors"] = len(found) - MAX_ERRORS_LISTED
         problem = Problem(
-            422, "invalid-request", "Invalid request", f"{where}: {first['msg']}", errors=errors
+            422, "invalid-request", "Invalid request", f"{where}: {first['msg']}", **extra
         )
         return problem_response(problem)
 

@@ -3,6 +3,7 @@
 ``configure()`` sends the root logger's lines, and uvicorn's own, to stderr as JSON:
 ``{"time", "level", "logger", "message", ...}`` plus whatever a caller passed in ``extra``
 (``submission`` and ``run`` during a grading) and ``exc`` for an exception's traceback.
+API tokens (``mw_...``) are redacted from every line.
 
 Lines logged deeper down during a grading (the engine, the sandbox) carry the grading's ids
 too, without passing them along: ``app.queue.work.grade_run`` binds them with :func:`bound`
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +32,20 @@ _STANDARD = set(logging.makeLogRecord({}).__dict__) | {
     "taskName",
     "color_message",
 }
+
+
+TOKEN = re.compile(r"mw_[A-Za-z0-9_-]+")
+"""An API token as it may appear in a logged line (a query string, a header echoed)."""
+REDACTED = "mw_…redacted"
+
+
+def redact(text: str) -> str:
+    """``text`` with every token in it replaced: a token is never written to a log."""
+    return TOKEN.sub(REDACTED, text)
+
+
+def _redacted(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
 
 
 @contextmanager
@@ -50,6 +66,19 @@ class ContextFilter(logging.Filter):
         for key, value in (_bound.get() or {}).items():
             if not hasattr(record, key):
                 setattr(record, key, value)
+        return True
+
+
+class RedactFilter(logging.Filter):
+    """Replace the tokens in a record's message and arguments (for any handler it is on)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _redacted(arg) for key, arg in record.args.items()}
         return True
 
 
@@ -80,7 +109,9 @@ class JsonFormatter(logging.Formatter):
             doc["exc"] = record.exc_text
         if record.stack_info:
             doc["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(doc, default=str, ensure_ascii=False)
+        # The whole line, so a token in a field, an argument or a traceback is caught too (a
+        # token's characters need no escaping in JSON, so it is matched as it was logged).
+        return redact(json.dumps(doc, default=str, ensure_ascii=False))
 
 
 def handler(stream: TextIO | None = None) -> logging.Handler:
@@ -88,6 +119,7 @@ def handler(stream: TextIO | None = None) -> logging.Handler:
     out = logging.StreamHandler(stream or sys.stderr)
     out.setFormatter(JsonFormatter())
     out.addFilter(ContextFilter())
+    out.addFilter(RedactFilter())
     return out
 
 

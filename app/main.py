@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from app import errors, migrate
 from app.db import Database
+from app.headers import SecurityHeaders
 from app.limits import ENVELOPE_BYTES, BodyLimit
 from app.metrics import Metrics
 from app.queue import Queue
@@ -63,9 +64,13 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
         summary="Auto-grading for coursework notebooks and quizzes",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     errors.install(app)
     app.add_middleware(BodyLimit, limit=settings.notebook_bytes + ENVELOPE_BYTES)
+    # Outermost, so the 413s the body limit answers itself carry the headers too.
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(courses.router)

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     """Uploads one student may make per minute (per course); past it, 429."""
     access_log: bool = True
     """One JSON line per HTTP request (off when a proxy in front already logs them)."""
+    api_docs: bool = False
+    """Serve ``/docs`` and ``/redoc`` (their pages load scripts from a CDN); ``/openapi.json``
+    is served either way."""
     duplicate_seconds: float = Field(60.0, ge=0)
     """The same bytes uploaded again by the same student this soon give the first submission."""
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, FastAPI, Request, Response, status
+from fastapi import APIRouter, FastAPI, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from app.deps import CatalogDep, CurrentUser, DbDep, catalog_of
-from app.errors import problems
+from app.errors import problems, too_large
 from app.routers.schemas import AnswersIn, AttemptOut, KeysOut
 from app.services.quiz import attempts as service
 from app.services.quiz import keys
+from app.services.quiz.answers import MAX_ANSWERS_BYTES
 from app.services.quiz.sweeper import Sweeper
 from app.services.quiz.views import AttemptView
 
@@ -95,12 +98,20 @@ def get_attempt(
         401,
         404,
         409,
+        413,
         422,
         s404=NO_ATTEMPT,
         s409="The attempt is submitted and takes no more answers",
+        s413=f"The body is over {MAX_ANSWERS_BYTES:,} bytes",
         s422="A question the quiz does not have, one given twice, or not a string",
     ),
     summary="Save answers (autosave)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": AnswersIn.model_json_schema()}},
+        }
+    },
 )
 async def save_answers(
     attempt_id: str,
@@ -108,16 +119,38 @@ async def save_answers(
     user: CurrentUser,
     db: DbDep,
     catalog: CatalogDep,
-    body: Annotated[AnswersIn, Body()],
 ) -> dict[str, Any]:
     """Merge answers into the attempt: each question given replaces its saved answer,
     `null` clears it, the others stay. The save is stored before it is answered. An answer
     changed after the deadline (the time limit, or the due date if earlier) is kept and
     marks the attempt late; the late policy then decides its score. Past the late window
     (`closes_at`) the attempt is submitted as saved and this answers 409."""
-    raw = await request.body()  # read again for what a parsed body hides (a key given twice)
+    raw = await capped_body(request, MAX_ANSWERS_BYTES)
+    try:
+        AnswersIn.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from None
+    # The service reads the raw body again for what a parsed one hides (a key given twice).
     view = await run_in_threadpool(service.save, db, catalog, user, attempt_id, raw)
     return view.to_json()
+
+
+async def capped_body(request: Request, limit: int) -> bytes:
+    """The request's body, refused with 413 past ``limit`` bytes before any of it is parsed
+    (a declared length over it is refused unread)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit, "the body")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit, "the body")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @router.post(
@@ -139,16 +172,31 @@ def submit_attempt(
     "/courses/{course}/assignments/{quiz}/keys/release",
     response_model=KeysOut,
     responses=problems(
-        401, 404, 422, s404="No such quiz (or the caller does not teach the course)"
+        401,
+        404,
+        409,
+        422,
+        s404="No such quiz (or the caller does not teach the course)",
+        s409="Attempts are open or can still start (`attempts-open`)",
     ),
     summary="Release a quiz's answer keys (instructors)",
 )
 def release_keys(
-    course: str, quiz: str, user: CurrentUser, db: DbDep, catalog: CatalogDep
+    course: str,
+    quiz: str,
+    user: CurrentUser,
+    db: DbDep,
+    catalog: CatalogDep,
+    close: bool = False,
 ) -> dict[str, Any]:
     """Show the quiz's keys and explanations to the course from now on: in every attempt's
-    questions and at `GET .../keys`. Until then no route shows them, to anyone."""
-    return keys.release_keys(db, catalog, user, course, quiz).to_json()
+    questions and at `GET .../keys`. Until then no route shows them, to anyone. Once
+    released, no attempt can start (409 `keys-released`).
+
+    409 `attempts-open` while an attempt is open or a student can still start one (before
+    the due date, with an attempt left), with `open_attempts` and `can_start`; with
+    `?close=true` the open attempts are submitted as saved first (`closed` counts them)."""
+    return keys.release_keys(db, catalog, user, course, quiz, close_open=close).to_json()
 
 
 @router.get(

@@ -190,4 +190,5 @@ class KeysOut(BaseModel):
     course: str
     assignment: str
     released: bool
+    closed: int = Field(0, description="open attempts the release submitted (`?close=true`)")
     questions: list[QuestionOut]

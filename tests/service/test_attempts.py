@@ -33,13 +33,14 @@ from app.models import (
 )
 from app.queue.claim import claim_next
 from app.queue.work import grade_run
+from app.services.quiz import attempts as attempts_module
 from app.services.quiz.attempts import close_expired
 from app.services.quiz.grading import regrade_answers
 from app.services.quiz.sweeper import Sweeper
 from app.settings import Settings
 from graders import load_catalog
 from graders.quiz import grade_answers, grade_question, read_answers
-from tests.service.conftest import People, RecordingQueue
+from tests.service.conftest import SOLUTION, People, RecordingQueue
 
 QUIZ = "pop-quiz"
 START = f"/api/v1/courses/c1/assignments/{QUIZ}/attempts"
@@ -666,3 +667,165 @@ def test_a_notebook_uploaded_to_a_quiz_is_refused_with_the_way_to_answer(
     )
     body = assert_problem(response, 422, "quiz")
     assert "/attempts" in body["detail"]
+
+
+# -- a client's idempotency keys, and a sweep that one bad attempt cannot stop --------------
+
+
+def test_an_upload_keyed_like_an_attempt_does_not_break_submitting_it(
+    client: TestClient, people_: People, db: Database, clock: Clock
+):
+    attempt = start(client, people_)
+    assert save(client, people_, attempt["id"], RIGHT).status_code == 200
+    upload = client.post(
+        "/api/v1/courses/c1/assignments/rnn-numpy/submissions",
+        files={"file": ("s.ipynb", SOLUTION.read_bytes(), "application/x-ipynb+json")},
+        headers={**people_.auth("alice"), "Idempotency-Key": f"attempt:{attempt['id']}"},
+    )
+    assert upload.status_code == 202, upload.text
+    done = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=people_.auth("alice"))
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "submitted" and done.json()["result"]["score"] == 9.0
+    assert done.json()["submission"] != upload.json()["id"]
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=people_.auth("alice"))
+    assert seen.status_code == 200 and seen.json()["result"]["status"] == "graded"
+    # The same key again is still the upload it named.
+    again = client.post(
+        "/api/v1/courses/c1/assignments/rnn-numpy/submissions",
+        files={"file": ("s.ipynb", SOLUTION.read_bytes(), "application/x-ipynb+json")},
+        headers={**people_.auth("alice"), "Idempotency-Key": f"attempt:{attempt['id']}"},
+    )
+    assert again.json()["id"] == upload.json()["id"]
+
+
+def test_an_attempt_that_fails_to_close_does_not_stop_the_sweep_for_the_others(
+    client: TestClient,
+    people_: People,
+    db: Database,
+    clock: Clock,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    attempts = {who: start(client, people_, who)["id"] for who in ("alice", "bob")}
+    clock.advance(minutes=16)
+    real_close = attempts_module.close
+
+    def failing(session: Any, attempt: QuizAttempt, *args: Any) -> bool:
+        if attempt.id == attempts["alice"]:
+            raise RuntimeError("this attempt cannot be closed")
+        return real_close(session, attempt, *args)
+
+    monkeypatch.setattr(attempts_module, "close", failing)
+    catalog = settings.catalog()
+    assert close_expired(db, catalog) == 1
+    with db.reader() as session:
+        statuses = dict(session.execute(select(QuizAttempt.user_id, QuizAttempt.status)).all())
+    assert sorted(statuses.values()) == ["open", "submitted"]
+    # The sweeper, whichever order the rows come in, closes every attempt it can.
+    monkeypatch.setattr(attempts_module, "close", real_close)
+    third = start(client, people_, "bob")["id"]
+    clock.advance(minutes=16)
+    monkeypatch.setattr(attempts_module, "close", failing)
+    sweeper = Sweeper(db, lambda: catalog, every=0.02)
+    sweeper.start()
+    try:
+        deadline = time.monotonic() + 20
+        while open_attempts(db) > 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        sweeper.stop()
+    assert open_attempts(db) == 1
+    with db.reader() as session:
+        third_row = session.get(QuizAttempt, third)
+        assert third_row is not None and third_row.status == "submitted"
+
+
+# -- bounded bodies and bounded errors --------------------------------------------------------
+
+
+def test_a_save_larger_than_the_answers_may_be_is_refused_before_it_is_parsed(
+    client: TestClient, people_: People, clock: Clock
+):
+    attempt = start(client, people_)
+    path = f"/api/v1/attempts/{attempt['id']}/answers"
+    alice = {**people_.auth("alice"), "Content-Type": "application/json"}
+    many = json.dumps({"answers": {f"k{i}": "a" for i in range(300_000)}}).encode()
+    assert len(many) > 4_000_000
+    refused = client.put(path, content=many, headers=alice)
+    assert_problem(refused, 413, "too-large")
+    assert len(refused.content) < 1000
+    # Streamed without a length, it is stopped all the same.
+    chunks = (many[i : i + 65536] for i in range(0, len(many), 65536))
+    streamed = client.put(path, content=chunks, headers=alice)
+    assert_problem(streamed, 413, "too-large")
+    # Under the cap, many wrong keys make a 422 that lists a few of them, not each one.
+    some = json.dumps({"answers": {f"k{i}": 1 for i in range(4000)}}).encode()
+    assert len(some) < 64 * 1024
+    body = assert_problem(client.put(path, content=some, headers=alice), 422, "invalid-request")
+    assert len(body["errors"]) <= 20 and len(json.dumps(body)) < 10_000
+    assert save(client, people_, attempt["id"], {"q1": "b"}).json()["answers"] == {"q1": "b"}
+
+
+# -- releasing the keys ends the quiz ---------------------------------------------------------
+
+
+def test_keys_are_not_released_while_an_attempt_is_open_or_can_start(
+    client: TestClient, people_: People, db: Database, clock: Clock
+):
+    carol = people_.auth("carol")
+    attempt = start(client, people_)
+    assert save(client, people_, attempt["id"], {"q1": "b"}).status_code == 200
+    body = assert_problem(client.post(RELEASE, headers=carol), 409, "attempts-open")
+    assert body["open_attempts"] == 1 and body["can_start"] is True
+    submit(client, people_, attempt["id"])
+    # None open, but bob (and alice, with one attempt left) can still start one.
+    body = assert_problem(client.post(RELEASE, headers=carol), 409, "attempts-open")
+    assert body["open_attempts"] == 0 and body["can_start"] is True
+    assert_problem(client.get(KEYS, headers=people_.auth("alice")), 409, "keys-not-released")
+    # Past the due date nobody can start one: with none open, the keys are released.
+    set_quiz(db, due_at=clock.moment - timedelta(minutes=1))
+    released = client.post(RELEASE, headers=carol)
+    assert released.status_code == 200, released.text
+    assert released.json()["released"] and released.json()["closed"] == 0
+
+
+def test_releasing_with_close_submits_the_open_attempts_and_no_more_can_start(
+    client: TestClient, people_: People, db: Database, clock: Clock
+):
+    carol = people_.auth("carol")
+    attempt = start(client, people_)
+    assert save(client, people_, attempt["id"], {"q1": "b"}).status_code == 200
+    bobs = start(client, people_, "bob")
+    released = client.post(RELEASE, params={"close": "true"}, headers=carol)
+    assert released.status_code == 200, released.text
+    assert released.json()["closed"] == 2 and released.json()["released"]
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=people_.auth("alice")).json()
+    assert seen["status"] == "submitted" and seen["answers"] == {"q1": "b"}
+    assert seen["result"]["score"] == 2.0
+    # The keys are out: a save to the closed attempt and a new attempt are both refused.
+    assert_problem(save(client, people_, attempt["id"], RIGHT), 409, "attempt-submitted")
+    assert_problem(client.post(START, headers=people_.auth("alice")), 409, "keys-released")
+    assert_problem(client.post(START, headers=people_.auth("bob")), 409, "keys-released")
+    gone = client.get(f"/api/v1/attempts/{bobs['id']}", headers=people_.auth("bob")).json()
+    assert gone["status"] == "submitted"
+    assert client.post(RELEASE, headers=carol).status_code == 200  # released already
+
+
+def test_a_read_answers_the_attempt_as_it_stands_when_closing_it_fails(
+    client: TestClient, people_: People, clock: Clock, monkeypatch: pytest.MonkeyPatch
+):
+    attempt = start(client, people_)
+    assert save(client, people_, attempt["id"], {"q1": "b"}).status_code == 200
+    clock.advance(minutes=16)
+    real_close = attempts_module.close
+
+    def failing(*args: Any) -> bool:
+        raise RuntimeError("this attempt cannot be closed")
+
+    monkeypatch.setattr(attempts_module, "close", failing)
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=people_.auth("alice"))
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["status"] == "open" and seen.json()["answers"] == {"q1": "b"}
+    monkeypatch.setattr(attempts_module, "close", real_close)
+    seen = client.get(f"/api/v1/attempts/{attempt['id']}", headers=people_.auth("alice"))
+    assert seen.json()["status"] == "submitted" and seen.json()["result"]["score"] == 2.0

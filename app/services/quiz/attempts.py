@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.services.access import course_assignment, role_in, valid_id
 from app.services.admission import check_attempts_left, check_open
-from app.services.errors import Conflict, NotFound
+from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.quiz.answers import (
     MAX_ANSWERS_BYTES,
     Answer,
@@ -88,8 +88,9 @@ def close(
         size=len(content),
         submitted_at=final,
         late=attempt.late,
+        # No idempotency key: that space is the client's, and a key a student chose could
+        # collide with one made up here; the attempt's own status update is the guard.
         status="running",
-        idempotency_key=f"attempt:{attempt.id}",
     )
     session.add(submission)
     session.flush()
@@ -193,13 +194,23 @@ def start(db: Database, catalog: Catalog, user: User, course: str, quiz: str) ->
 def _start(
     session: Session, db: Database, user: User, target_id: int, assignment: Assignment
 ) -> Started:
-    target = session.get(CourseAssignment, target_id)
+    query = select(CourseAssignment).where(CourseAssignment.id == target_id)
+    if not is_sqlite(db.engine):
+        # Shared: starts go on side by side, while a release of the keys waits for them.
+        query = query.with_for_update(read=True)
+    target = session.scalar(query)
     assert target is not None
     _lock_student(session, db, user.id, target.course_id)
     stamp = now()
     found = _open_attempt(session, user.id, target.id)
     if found is not None:
         return Started(attempt_view(session, found, assignment, stamp), created=False)
+    if target.keys_released:
+        raise Conflict(
+            "keys-released",
+            "Keys released",
+            f"the keys of {target.assignment} are released: no attempt can start",
+        )
     check_open(target, stamp)
     used, last = session.execute(
         select(func.count(), func.max(QuizAttempt.number)).where(
@@ -253,12 +264,22 @@ def read(db: Database, catalog: Catalog, user: User, attempt_id: str) -> Attempt
         stamp = now()
         if not expired(attempt, attempt.course_assignment, stamp):
             return attempt_view(session, attempt, assignment, stamp)
-    with db.session() as session:
-        attempt = _attempt(session, db, attempt_id, user, lock=True, own=False)
-        stamp = now()
-        if expired(attempt, attempt.course_assignment, stamp):
-            close(session, attempt, attempt.course_assignment, assignment, stamp)
-        return attempt_view(session, attempt, assignment, stamp)
+    try:
+        with db.session() as session:
+            attempt = _attempt(session, db, attempt_id, user, lock=True, own=False)
+            stamp = now()
+            if expired(attempt, attempt.course_assignment, stamp):
+                close(session, attempt, attempt.course_assignment, assignment, stamp)
+            return attempt_view(session, attempt, assignment, stamp)
+    except ServiceError:
+        raise
+    except Exception:
+        # A read answers with the attempt as it stands even when closing it failed (the
+        # failure is logged; the sweep or a submit tries again).
+        log.exception("closing expired attempt %s on a read failed", attempt_id)
+    with db.reader() as session:
+        attempt = _attempt(session, db, attempt_id, user, lock=False, own=False)
+        return attempt_view(session, attempt, assignment, now())
 
 
 def save(db: Database, catalog: Catalog, user: User, attempt_id: str, body: bytes) -> AttemptView:
@@ -312,27 +333,45 @@ def submit(db: Database, catalog: Catalog, user: User, attempt_id: str) -> Attem
         return attempt_view(session, attempt, assignment, stamp)
 
 
-def close_expired(db: Database, catalog: Catalog, limit: int = 100) -> int:
-    """Submit the open attempts whose late window has passed (the sweep); how many."""
+def close_expired(
+    db: Database, catalog: Catalog, limit: int = 100, skip: set[str] | None = None
+) -> int:
+    """Submit the open attempts whose late window has passed (the sweep); how many.
+
+    An attempt that fails to close is logged, added to ``skip`` (when given: the caller's
+    next batch passes it over) and left open; the others are closed all the same."""
+    skipped = skip if skip is not None else set()
     with db.reader() as session:
-        rows = session.scalars(
+        query = (
             select(QuizAttempt.id)
             .where(QuizAttempt.status == "open", QuizAttempt.deadline_at <= now())
             .order_by(QuizAttempt.deadline_at)
             .limit(limit)
-        ).all()
+        )
+        if skipped:
+            query = query.where(QuizAttempt.id.not_in(skipped))
+        rows = session.scalars(query).all()
     closed = 0
     for attempt_id in rows:
-        with db.session() as session:
-            query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
-            if not is_sqlite(db.engine):
-                query = query.with_for_update()
-            attempt = session.scalar(query)
-            if attempt is None or not expired(attempt, attempt.course_assignment, now()):
-                continue
-            try:
-                assignment = quiz_of(catalog, attempt.course_assignment)
-            except NotFound:
-                continue  # the quiz left the catalog: its attempts wait until it is back
-            closed += close(session, attempt, attempt.course_assignment, assignment, now())
+        try:
+            closed += _close_one(db, catalog, attempt_id)
+        except Exception:
+            skipped.add(attempt_id)
+            log.exception("closing expired attempt %s failed; it stays open", attempt_id)
     return closed
+
+
+def _close_one(db: Database, catalog: Catalog, attempt_id: str) -> bool:
+    """Submit one attempt if it is still open past its late window (its own transaction)."""
+    with db.session() as session:
+        query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+        if not is_sqlite(db.engine):
+            query = query.with_for_update()
+        attempt = session.scalar(query)
+        if attempt is None or not expired(attempt, attempt.course_assignment, now()):
+            return False
+        try:
+            assignment = quiz_of(catalog, attempt.course_assignment)
+        except NotFound:
+            return False  # the quiz left the catalog: its attempts wait until it is back
+        return close(session, attempt, attempt.course_assignment, assignment, now())

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from app.db import Database
-from app.models import User
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db import Database, is_sqlite, now
+from app.models import CourseAssignment, Enrolment, QuizAttempt, User
 from app.services.access import course_assignment, taught_assignment
 from app.services.errors import Conflict
-from app.services.quiz.deadlines import quiz_of
+from app.services.quiz.attempts import close
+from app.services.quiz.deadlines import attempts_allowed, quiz_of
 from app.services.quiz.views import question_views
 from graders import Assignment, Catalog
 
@@ -22,6 +27,8 @@ class Keys:
     course: str
     assignment: Assignment
     released: bool
+    closed: int = 0
+    """Open attempts the release submitted (``?close=true``)."""
 
     def to_json(self) -> dict[str, Any]:
         """The body of ``KeysOut``."""
@@ -29,20 +36,79 @@ class Keys:
             "course": self.course,
             "assignment": self.assignment.id,
             "released": self.released,
+            "closed": self.closed,
             "questions": question_views(self.assignment, self.released),
         }
 
 
-def release_keys(db: Database, catalog: Catalog, user: User, course: str, quiz: str) -> Keys:
+def release_keys(
+    db: Database, catalog: Catalog, user: User, course: str, quiz: str, close_open: bool = False
+) -> Keys:
     """Release a quiz's keys to the course (its instructors only; :class:`NotFound`
-    for anyone else)."""
+    for anyone else); from then on no attempt at it can start.
+
+    While an attempt is open, or a student can still start one, :class:`Conflict`
+    (``attempts-open``): a key seen during an attempt would be copied into it. With
+    ``close_open`` the open attempts are submitted as saved first, and counted in
+    ``closed``."""
     with db.session() as session:
         target = taught_assignment(session, user, course, quiz)
         assignment = quiz_of(catalog, target)
-        if not target.keys_released:
-            target.keys_released = True
-            log.info("keys of %s released in %s", quiz, course)
-        return Keys(course, assignment, True)
+        if not is_sqlite(db.engine):
+            # Waits for the starts under way (they hold the row shared) and holds off new ones.
+            session.refresh(target, with_for_update=True)
+        if target.keys_released:
+            return Keys(course, assignment, True)
+        stamp = now()
+        open_ones = session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.course_assignment_id == target.id, QuizAttempt.status == "open")
+            .order_by(QuizAttempt.started_at)
+        ).all()
+        startable = _can_start(
+            session, target, allowed=attempts_allowed(target, assignment), moment=stamp
+        )
+        if not close_open and (open_ones or startable):
+            count = len(open_ones)
+            why = f"{count} attempt{'s are' if count != 1 else ' is'} open"
+            if startable:
+                why += ", and students can still start one (before the due date)"
+            raise Conflict(
+                "attempts-open",
+                "Attempts open",
+                f"{why}; release with ?close=true to submit the open ones as saved and "
+                "start no more",
+                open_attempts=count,
+                can_start=startable,
+            )
+        closed = sum(close(session, a, target, assignment, stamp) for a in open_ones)
+        target.keys_released = True
+        log.info("keys of %s released in %s (%d open attempts submitted)", quiz, course, closed)
+        return Keys(course, assignment, True, closed)
+
+
+def _can_start(
+    session: Session, target: CourseAssignment, allowed: int | None, moment: datetime
+) -> bool:
+    """Whether a student of the course may still start an attempt: before the due date,
+    with an attempt left."""
+    if target.due_at is not None and moment >= target.due_at:
+        return False
+    students = session.scalars(
+        select(Enrolment.user_id).where(
+            Enrolment.course_id == target.course_id, Enrolment.role == "student"
+        )
+    ).all()
+    if allowed is None:
+        return bool(students)
+    used = dict(
+        session.execute(
+            select(QuizAttempt.user_id, func.count())
+            .where(QuizAttempt.course_assignment_id == target.id)
+            .group_by(QuizAttempt.user_id)
+        ).all()
+    )
+    return any(used.get(student, 0) < allowed for student in students)
 
 
 def released_keys(db: Database, catalog: Catalog, user: User, course: str, quiz: str) -> Keys:

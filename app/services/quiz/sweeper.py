@@ -38,7 +38,10 @@ class Sweeper:
         while not self.stopping.wait(self.every):
             try:
                 catalog = self.catalog()
-                while close_expired(self.db, catalog) and not self.stopping.is_set():
+                # Attempts that failed to close are passed over for the rest of this sweep
+                # (and tried again at the next): one bad row never holds up the others.
+                failed: set[str] = set()
+                while close_expired(self.db, catalog, skip=failed) and not self.stopping.is_set():
                     pass
             except Exception:
                 log.exception("closing expired quiz attempts failed")
