@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     output_bytes_per_cell: int = Field(1024**2, gt=0)
     output_bytes_per_notebook: int = Field(8 * 1024**2, gt=0)
     notebook_bytes: int = Field(20_000_000, gt=0)
+    max_cells: int = Field(5000, ge=1)
+    """Most cells a notebook may have (checked before it is parsed into cells)."""
     message_bytes: int = Field(64 * 1024**2, gt=0)
     result_bytes: int = Field(32 * 1024**2, gt=0)
     stored_output_bytes: int = Field(4 * 1024**2, ge=0)
@@ -85,6 +87,7 @@ class Settings(BaseSettings):
             output_bytes_per_cell=self.output_bytes_per_cell,
             output_bytes_per_notebook=self.output_bytes_per_notebook,
             notebook_bytes=self.notebook_bytes,
+            max_cells=self.max_cells,
             message_bytes=self.message_bytes,
             result_bytes=self.result_bytes,
             stored_output_bytes=self.stored_output_bytes,

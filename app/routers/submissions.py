@@ -92,7 +92,12 @@ async def upload(
     filename = clean_filename(file.filename or "")
     # Parsing a notebook and the write transaction block: off the event loop with them.
     await run_in_threadpool(
-        service.check_notebook, content, filename, file.content_type or "", limit
+        service.check_notebook,
+        content,
+        filename,
+        file.content_type or "",
+        limit,
+        settings.max_cells,
     )
     accepted = await run_in_threadpool(
         service.accept, db, settings, user, target, filename, content, idempotency_key

@@ -35,7 +35,9 @@ class Accepted:
     run_id: int | None = None
 
 
-def check_notebook(content: bytes, filename: str, content_type: str, limit: int) -> None:
+def check_notebook(
+    content: bytes, filename: str, content_type: str, limit: int, max_cells: int
+) -> None:
     """:class:`Unsupported` for what is not even claimed to be a notebook, :class:`Invalid`
     for what does not parse as one."""
     claimed = filename.lower().endswith(".ipynb") or content_type.split(";")[0].strip() in (
@@ -49,7 +51,7 @@ def check_notebook(content: bytes, filename: str, content_type: str, limit: int)
             f"{filename or 'the upload'} is not a Jupyter notebook (.ipynb)",
         )
     try:
-        read_notebook(content, limit)
+        read_notebook(content, limit, max_cells)
     except RejectedUpload as exc:
         raise Invalid("invalid-notebook", "Not a usable notebook", exc.reason) from None
 
