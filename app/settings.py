@@ -69,6 +69,20 @@ class Settings(BaseSettings):
     """Times a submission is taken up again after its worker died before it is an error."""
     uploads_per_minute: int = Field(10, ge=1)
     """Uploads one student may make per minute (per course); past it, 429."""
+    quota_bytes_per_assignment: int = Field(200_000_000, ge=0)
+    """Bytes of uploads one student may store for one assignment; 0: no quota. Past it, 413."""
+    quota_bytes_per_student: int = Field(1_000_000_000, ge=0)
+    """Bytes of uploads one student may store in all; 0: no quota."""
+    body_seconds: float = Field(300.0, gt=0)
+    """Longest a request body may take to arrive; past it, 408 and the connection closed."""
+    body_bytes_per_second: float = Field(10_000.0, gt=0)
+    """Slowest average pace of a request body (after a 5-second grace); slower is 408."""
+    keep_alive_seconds: float = Field(5.0, gt=0)
+    """How long ``serve`` keeps an idle connection open between requests."""
+    max_connections: int = Field(200, ge=1)
+    """Concurrent connections (and requests) ``serve`` takes; past it, 503 at once."""
+    header_bytes: int = Field(64 * 1024, ge=4096)
+    """Largest request head (request line and headers) ``serve`` reads."""
     access_log: bool = True
     """One JSON line per HTTP request (off when a proxy in front already logs them)."""
     duplicate_seconds: float = Field(60.0, ge=0)
