@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     """Longest a request body may take to arrive; past it, 408 and the connection closed."""
     body_bytes_per_second: float = Field(10_000.0, gt=0)
     """Slowest average pace of a request body (after a 5-second grace); slower is 408."""
-    keep_alive_seconds: float = Field(5.0, gt=0)
+    keep_alive_seconds: int = Field(5, ge=1)
     """How long ``serve`` keeps an idle connection open between requests."""
     max_connections: int = Field(200, ge=1)
     """Concurrent connections (and requests) ``serve`` takes; past it, 503 at once."""

@@ -29,14 +29,18 @@ from app.services.results.read import record_page, records_query, submission_rec
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
 PROBLEMS = problems(
+    400,
     401,
     404,
+    408,
     409,
     413,
     415,
     422,
     429,
+    s400="A multipart body that cannot be parsed, or cut before its end",
     s404="No such course or assignment (or not yours)",
+    s408="The body arrived too slowly; the connection is closed",
     s409="Not open yet, or past the attempt limit",
     s413="Larger than the upload limit, or past a storage quota",
     s415="Not a Jupyter notebook",

@@ -4,22 +4,29 @@ databases, no sandbox."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import socket
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.db import Database
+from app.main import create_app
 from app.models import Submission
 from app.services import submissions
 from app.settings import Settings
-from tests.service.conftest import People
+from tests.service.conftest import People, RecordingQueue
 from tests.service.test_api import (
     UPLOAD,
     assert_problem,
     client_for,
     notebook,
+    served,
     set_assignment,
     upload,
 )
@@ -207,3 +214,102 @@ def test_the_per_student_quota_counts_every_assignment(
     assert stored_count(db) == 3
     with client_for(settings, quota_bytes_per_student=0, quota_bytes_per_assignment=0) as free:
         assert upload(free, people_.auth("alice"), notebook(4)).status_code == 202
+
+
+# -- over a real server: the caller before the body, and slow bodies -----------------------
+
+
+def raw_upload_head(port: int, length: int, headers: dict[str, str]) -> bytes:
+    lines = [
+        f"POST {UPLOAD} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Content-Type: multipart/form-data; boundary=b",
+        f"Content-Length: {length}",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def answer(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_an_upload_without_a_known_token_is_refused_from_its_headers(
+    settings: Settings, people_: People, db: Database, queue: RecordingQueue
+):
+    """Headers announcing 10 MB, and no body ever: 401 at once, the connection closed."""
+    with served(create_app(settings, queue=queue)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        for headers in ({}, {"Authorization": "Bearer mw_unknown"}, {"Authorization": "Basic x"}):
+            with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+                sock.sendall(raw_upload_head(port, 10_000_000, headers))
+                reply = answer(sock)
+            assert reply.startswith(b"HTTP/1.1 401"), reply[:200]
+            head, _, body = reply.partition(b"\r\n\r\n")
+            assert b"www-authenticate: Bearer" in head.lower().replace(b"bearer", b"Bearer")
+            problem = json.loads(body)
+            assert problem["type"].endswith("/unauthorized") and problem["status"] == 401
+        # The token is checked before the body, and a known one still uploads.
+        with httpx.Client(base_url=base, timeout=30) as http:
+            assert upload(http, people_.auth("alice"), notebook(1)).status_code == 202
+    assert stored_count(db) == 1
+
+
+@pytest.mark.parametrize(
+    ("seconds", "rate", "sent"),
+    [(1.0, 1e6, 10), (60.0, 1000.0, 10)],
+    ids=["past the total time", "slower than the pace"],
+)
+def test_a_body_arriving_too_slowly_is_answered_408_and_closed(
+    settings: Settings,
+    people_: People,
+    db: Database,
+    queue: RecordingQueue,
+    seconds: float,
+    rate: float,
+    sent: int,
+):
+    slow = settings.model_copy(update={"body_seconds": seconds, "body_bytes_per_second": rate})
+    with served(create_app(slow, queue=queue)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            start = multipart(("s.ipynb", b" " * sent), end=False)[: 80 + sent]
+            sock.sendall(raw_upload_head(port, 5_000, people_.auth("alice")) + start)
+            reply = answer(sock)  # nothing more is sent: the server must end it
+        assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+        problem = json.loads(reply.partition(b"\r\n\r\n")[2])
+        assert problem["type"].endswith("/request-timeout")
+        with httpx.Client(base_url=base, timeout=30) as http:
+            assert upload(http, people_.auth("alice"), notebook(1)).status_code == 202
+    assert stored_count(db) == 1
+
+
+def test_serve_gives_uvicorn_the_connection_limits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    import uvicorn
+
+    import app.logs
+    import app.main
+    from app import cli_service
+    from app.settings import get_settings
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+    monkeypatch.setattr(app.main, "create_app", lambda settings: None)
+    monkeypatch.setattr(app.logs, "configure", lambda level: None)
+    for name, value in [("KEEP_ALIVE_SECONDS", "7"), ("MAX_CONNECTIONS", "33")]:
+        monkeypatch.setenv(f"MARKWELL_{name}", value)
+    monkeypatch.setenv("MARKWELL_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        parser = argparse.ArgumentParser()
+        cli_service.add_commands(parser.add_subparsers())
+        args = parser.parse_args(["serve"])
+        assert args.func(args) == 0
+    finally:
+        get_settings.cache_clear()
+    assert seen["timeout_keep_alive"] == 7 and seen["limit_concurrency"] == 33
+    assert seen["h11_max_incomplete_event_size"] == 64 * 1024
