@@ -55,9 +55,9 @@ def read_notebook(
 ) -> NotebookNode:
     """Parse and validate a student's notebook; raise :class:`RejectedUpload` with a reason.
 
-    Limits come first, cheapest first: the size, the nesting, an upper bound on the cells
-    from the text (every cell has a ``"cell_type"`` key), then the cells parsed, all before
-    nbformat builds anything."""
+    Limits come first, cheapest first: the size, an upper bound on the cells counted in the
+    text (every cell has a ``"cell_type"`` key), the nesting, then the cells parsed, all
+    before nbformat builds anything."""
     data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
     if len(data) > max_bytes:
         raise RejectedUpload(
@@ -76,15 +76,15 @@ def read_notebook(
             f"the file is not UTF-8 text (bad byte at offset {exc.start}); "
             "a notebook is a JSON text file"
         ) from None
+    marked = text.count('"cell_type"')
+    if marked > max_cells:
+        _too_many_cells(marked, max_cells)
     depth = nesting_depth(text)
     if depth > MAX_NESTING:
         raise RejectedUpload(
             f"the notebook nests deeper than {MAX_NESTING} levels ({depth:,} levels of lists "
             "and objects); a notebook saved by Jupyter never does"
         )
-    marked = text.count('"cell_type"')
-    if marked > max_cells:
-        _too_many_cells(marked, max_cells)
     raw = _parse_json(text)
     if not isinstance(raw, dict) or ("cells" not in raw and "worksheets" not in raw):
         raise RejectedUpload("the file is JSON but not a Jupyter notebook (no 'cells')")
