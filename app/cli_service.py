@@ -30,6 +30,11 @@ def _serve(args: argparse.Namespace) -> int:
         log_level="info",
         access_log=settings.access_log,
         timeout_graceful_shutdown=int(settings.grace_seconds) + 5,
+        # Idle connections, oversized heads and connection floods are refused by the server;
+        # slow bodies and uploads without a token by app.limits.
+        timeout_keep_alive=settings.keep_alive_seconds,
+        limit_concurrency=settings.max_connections,
+        h11_max_incomplete_event_size=settings.header_bytes,
     )
     return 0
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     output_bytes_per_cell: int = Field(1024**2, gt=0)
     output_bytes_per_notebook: int = Field(8 * 1024**2, gt=0)
     notebook_bytes: int = Field(20_000_000, gt=0)
+    max_cells: int = Field(5000, ge=1)
+    """Most cells a notebook may have (checked before it is parsed into cells)."""
     message_bytes: int = Field(64 * 1024**2, gt=0)
     result_bytes: int = Field(32 * 1024**2, gt=0)
     stored_output_bytes: int = Field(4 * 1024**2, ge=0)
@@ -67,6 +69,20 @@ class Settings(BaseSettings):
     """Times a submission is taken up again after its worker died before it is an error."""
     uploads_per_minute: int = Field(10, ge=1)
     """Uploads one student may make per minute (per course); past it, 429."""
+    quota_bytes_per_assignment: int = Field(200_000_000, ge=0)
+    """Bytes of uploads one student may store for one assignment; 0: no quota. Past it, 413."""
+    quota_bytes_per_student: int = Field(1_000_000_000, ge=0)
+    """Bytes of uploads one student may store in all; 0: no quota."""
+    body_seconds: float = Field(300.0, gt=0)
+    """Longest a request body may take to arrive; past it, 408 and the connection closed."""
+    body_bytes_per_second: float = Field(10_000.0, gt=0)
+    """Slowest average pace of a request body (after a 5-second grace); slower is 408."""
+    keep_alive_seconds: int = Field(5, ge=1)
+    """How long ``serve`` keeps an idle connection open between requests."""
+    max_connections: int = Field(200, ge=1)
+    """Concurrent connections (and requests) ``serve`` takes; past it, 503 at once."""
+    header_bytes: int = Field(64 * 1024, ge=4096)
+    """Largest request head (request line and headers) ``serve`` reads."""
     access_log: bool = True
     """One JSON line per HTTP request (off when a proxy in front already logs them)."""
     api_docs: bool = False
@@ -88,6 +104,7 @@ class Settings(BaseSettings):
             output_bytes_per_cell=self.output_bytes_per_cell,
             output_bytes_per_notebook=self.output_bytes_per_notebook,
             notebook_bytes=self.notebook_bytes,
+            max_cells=self.max_cells,
             message_bytes=self.message_bytes,
             result_bytes=self.result_bytes,
             stored_output_bytes=self.stored_output_bytes,

@@ -37,6 +37,8 @@ class Limits:
     """Largest value a ``session.call`` may bring back."""
     notebook_bytes: int = 20 * 1000 * 1000
     """Largest notebook file accepted."""
+    max_cells: int = 5000
+    """Most cells a notebook accepted may have."""
     stored_output_bytes: int = 4 * MiB
     """Raw outputs kept for re-judging, all checks together; past it a value is kept only as
     a description (its type and shape)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
-from typing import cast
+from typing import NoReturn, cast
 
 import nbformat
 from nbformat import NotebookNode
@@ -32,6 +33,11 @@ MAX_NESTING = 100
 levels; parsing and validating JSON recurse once per level, so a document nesting thousands
 of levels would exhaust Python's stack."""
 
+MAX_CELLS = 5000
+"""Most cells read from a notebook. A course notebook has at most a few hundred; building and
+validating nbformat's objects costs time and memory per cell (330,000 empty cells take
+seconds and hundreds of MB), so a notebook with more is refused before that."""
+
 # A JSON string, escapes included: the unrolled loop keeps the regular expression linear.
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -44,8 +50,14 @@ def nesting_depth(text: str) -> int:
     return max(accumulate((1 if c in "[{" else -1 for c in brackets), initial=0))
 
 
-def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> NotebookNode:
-    """Parse and validate a student's notebook; raise :class:`RejectedUpload` with a reason."""
+def read_notebook(
+    source: bytes | str | Path, max_bytes: int = 20_000_000, max_cells: int = MAX_CELLS
+) -> NotebookNode:
+    """Parse and validate a student's notebook; raise :class:`RejectedUpload` with a reason.
+
+    Limits come first, cheapest first: the size, an upper bound on the cells counted in the
+    text (every cell has a ``"cell_type"`` key), the nesting, then the cells parsed, all
+    before nbformat builds anything."""
     data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
     if len(data) > max_bytes:
         raise RejectedUpload(
@@ -64,21 +76,21 @@ def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> No
             f"the file is not UTF-8 text (bad byte at offset {exc.start}); "
             "a notebook is a JSON text file"
         ) from None
+    marked = text.count('"cell_type"')
+    if marked > max_cells:
+        _too_many_cells(marked, max_cells)
     depth = nesting_depth(text)
     if depth > MAX_NESTING:
         raise RejectedUpload(
             f"the notebook nests deeper than {MAX_NESTING} levels ({depth:,} levels of lists "
             "and objects); a notebook saved by Jupyter never does"
         )
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RejectedUpload(
-            f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "was it saved completely?"
-        ) from None
+    raw = _parse_json(text)
     if not isinstance(raw, dict) or ("cells" not in raw and "worksheets" not in raw):
         raise RejectedUpload("the file is JSON but not a Jupyter notebook (no 'cells')")
+    cells = raw.get("cells")
+    if isinstance(cells, list) and len(cells) > max_cells:
+        _too_many_cells(len(cells), max_cells)
     major = raw.get("nbformat")
     if not isinstance(major, int):
         raise RejectedUpload("the notebook does not say its format version ('nbformat')")
@@ -94,6 +106,33 @@ def read_notebook(source: bytes | str | Path, max_bytes: int = 20_000_000) -> No
     if not any(c.cell_type == "code" and c.source.strip() for c in nb.cells):
         raise RejectedUpload("the notebook has no code cells to run")
     return nb
+
+
+def _parse_json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RejectedUpload(
+            f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "was it saved completely?"
+        ) from None
+    except ValueError as exc:
+        # Valid JSON that Python refuses to read: an integer longer than int's digit limit.
+        if "digits" in str(exc):
+            reason = (
+                f"the notebook holds an integer of over {sys.get_int_max_str_digits():,} "
+                "digits, too long to read"
+            )
+        else:
+            reason = f"the notebook's JSON cannot be read: {_first_line(exc)}"
+        raise RejectedUpload(reason) from None
+
+
+def _too_many_cells(count: int, max_cells: int) -> NoReturn:
+    raise RejectedUpload(
+        f"the notebook has {count:,} cells; the limit is {max_cells:,} cells "
+        "(a notebook saved by Jupyter for a course has far fewer: delete the empty ones)"
+    )
 
 
 def _first_line(exc: Exception) -> str:

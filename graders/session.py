@@ -267,7 +267,7 @@ def run_notebook(
         nb = notebook
     else:
         raw = Path(notebook).read_bytes() if isinstance(notebook, (str, Path)) else notebook
-        nb = read_notebook(raw, limits.notebook_bytes)
+        nb = read_notebook(raw, limits.notebook_bytes, limits.max_cells)
     session = NotebookSession(
         nb, limits, kernels or (lambda: start_kernel(limits, config)), notebook_bytes=raw
     )

@@ -112,3 +112,58 @@ def test_nesting_is_counted_outside_strings_only():
     nb = read_notebook(notebook_bytes(new_code_cell(f"x = '{brackets}'")))
     assert nb.cells[0].source.endswith(brackets + "'")
     assert nesting_depth('{"a": "[{", "b": [1, {"c": "\\"["}]}') == 3
+
+
+def huge_integer_notebook(digits: int = 5_000) -> bytes:
+    """A notebook whose metadata holds an integer longer than Python reads from text."""
+    return (
+        b'{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": {"n": '
+        + b"9" * digits
+        + b"}}"
+    )
+
+
+def test_an_integer_too_long_to_read_is_rejected_with_a_reason():
+    with pytest.raises(RejectedUpload, match="integer of over 4,300 digits"):
+        read_notebook(huge_integer_notebook())
+
+
+def test_cli_grade_rejects_an_integer_too_long_to_read_without_a_traceback(tmp_path, capsys):
+    path = tmp_path / "digits.ipynb"
+    path.write_bytes(huge_integer_notebook())
+    assert main(["grade", "rnn-numpy", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "integer of over 4,300 digits" in err and "Traceback" not in err
+
+
+def empty_cells(count: int) -> bytes:
+    cells = ",".join(['{"cell_type": "raw", "metadata": {}, "source": ""}'] * count)
+    return (
+        b'{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [' + cells.encode() + b"]}"
+    )
+
+
+def test_a_notebook_over_the_cell_cap_is_rejected_naming_the_cap():
+    with pytest.raises(RejectedUpload, match="5,001 cells; the limit is 5,000 cells"):
+        read_notebook(empty_cells(5_001))
+    with pytest.raises(RejectedUpload, match="the limit is 10 cells"):
+        read_notebook(empty_cells(11), max_cells=10)
+
+
+def test_the_cell_cap_is_checked_before_nbformat_builds_anything(monkeypatch):
+    import graders.notebook
+
+    def never(*args, **kwargs):
+        raise AssertionError("nbformat parsed a notebook over the cell cap")
+
+    monkeypatch.setattr(graders.notebook, "_reads", never)
+    # Cells with no cell_type: only the count of parsed cells catches them.
+    unmarked = b'{"nbformat": 4, "nbformat_minor": 4, "cells": [' + b",".join([b"{}"] * 20) + b"]}"
+    for data in (empty_cells(330_000), unmarked):
+        with pytest.raises(RejectedUpload, match="the limit is"):
+            read_notebook(data, max_bytes=50_000_000, max_cells=10)
+
+
+def test_a_notebook_at_the_cell_cap_is_read():
+    data = notebook_bytes(new_code_cell("x = 1"), *[new_markdown_cell("") for _ in range(4)])
+    assert len(read_notebook(data, max_cells=5).cells) == 5

@@ -53,7 +53,7 @@ class Submission(Base):
 
     __tablename__ = "submissions"
     __table_args__ = (
-        UniqueConstraint("user_id", "idempotency_key"),
+        UniqueConstraint("user_id", "course_assignment_id", "idempotency_key"),
         CheckConstraint(one_of("status", SUBMISSION_STATUSES), name="status"),
         Index("ix_submissions_assignment_user", "course_assignment_id", "user_id"),
     )

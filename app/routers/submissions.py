@@ -29,16 +29,20 @@ from app.services.results.read import record_page, records_query, submission_rec
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
 PROBLEMS = problems(
+    400,
     401,
     404,
+    408,
     409,
     413,
     415,
     422,
     429,
+    s400="A multipart body that cannot be parsed, or cut before its end",
     s404="No such course or assignment (or not yours)",
+    s408="The body arrived too slowly; the connection is closed",
     s409="Not open yet, or past the attempt limit",
-    s413="Larger than the upload limit",
+    s413="Larger than the upload limit, or past a storage quota",
     s415="Not a Jupyter notebook",
     s422="Not a usable notebook, or invalid parameters",
     s429="Too many uploads; retry after `Retry-After` seconds",
@@ -46,8 +50,9 @@ PROBLEMS = problems(
 
 
 def clean_filename(name: str) -> str:
-    """The upload's name as stored: control characters (a NUL byte among them) dropped."""
-    return "".join(c for c in name if c.isprintable())[:255]
+    """The upload's name without control characters (a NUL byte among them); cut to length
+    only when stored, after its extension is checked."""
+    return "".join(c for c in name if c.isprintable())
 
 
 @router.post(
@@ -71,8 +76,9 @@ async def upload(
 ) -> Queued:
     """Store the notebook and queue it for grading; poll the `Location` for the result.
 
-    An `Idempotency-Key`, or the same bytes again within a minute, returns the first
-    submission instead of a new one.
+    The same `Idempotency-Key` with the same bytes (for this assignment), or the same bytes
+    again within a minute, returns the first submission instead of a new one; the key with
+    other bytes is 422 `idempotency-key-reused`.
     """
     with db.reader() as session:  # closed before the write: one connection at a time
         target, _role = course_assignment(session, user, course, assignment)
@@ -85,18 +91,31 @@ async def upload(
             f"{assignment} is a quiz: start an attempt with POST "
             f"/api/v1/courses/{course}/assignments/{assignment}/attempts",
         )
+    if len((await request.form()).getlist("file")) > 1:
+        raise Problem(422, "invalid-request", "Invalid request", "send one file part, not several")
+    service.check_key(idempotency_key)
     limit = settings.notebook_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise too_large(limit, "the notebook")
     filename = clean_filename(file.filename or "")
-    # Parsing a notebook and the write transaction block: off the event loop with them.
-    await run_in_threadpool(
-        service.check_notebook, content, filename, file.content_type or "", limit
-    )
+    # Off the event loop: the database reads, the parse and the write transaction block.
+    # Every rule that needs no parsing comes first, so a refused upload is never parsed.
     accepted = await run_in_threadpool(
-        service.accept, db, settings, user, target, filename, content, idempotency_key
+        service.replay_or_admit, db, settings, user, target, content, idempotency_key
     )
+    if accepted is None:
+        await run_in_threadpool(
+            service.check_notebook,
+            content,
+            filename,
+            file.content_type or "",
+            limit,
+            settings.max_cells,
+        )
+        accepted = await run_in_threadpool(
+            service.accept, db, settings, user, target, filename, content, idempotency_key
+        )
     if accepted.created and accepted.run_id is not None:
         request.app.state.queue.notify(accepted.run_id)
     response.headers["Location"] = f"/api/v1/submissions/{accepted.submission_id}"

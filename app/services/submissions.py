@@ -20,7 +20,7 @@ from app.models import CourseAssignment, Enrolment, Submission, SubmissionFile, 
 from app.models.vocabulary import SubmissionStatus
 from app.queue.claim import enqueue
 from app.services.admission import check_attempts_left, check_open
-from app.services.errors import Invalid, RateLimited, Unsupported
+from app.services.errors import Invalid, RateLimited, TooLarge, Unsupported
 from app.settings import Settings
 from graders import RejectedUpload, read_notebook
 
@@ -35,7 +35,43 @@ class Accepted:
     run_id: int | None = None
 
 
-def check_notebook(content: bytes, filename: str, content_type: str, limit: int) -> None:
+RESERVED_KEY_PREFIXES = ("attempt:",)
+"""Idempotency keys of this form are the system's own (quiz attempts wrote them), never a
+client's."""
+
+
+class QuotaExceeded(TooLarge):
+    """The upload would take a student past a storage quota (answered as a size refusal)."""
+
+    def __init__(self, detail: str, limit: int) -> None:
+        super().__init__(limit)
+        self.kind, self.title, self.detail = "quota-exceeded", "Storage quota exceeded", detail
+        self.args = (detail,)
+
+
+def check_key(key: str | None) -> None:
+    """:class:`Invalid` for an ``Idempotency-Key`` in the form the system keeps for itself."""
+    if key is not None and key.startswith(RESERVED_KEY_PREFIXES):
+        raise Invalid(
+            "invalid-idempotency-key",
+            "Reserved Idempotency-Key",
+            f"an Idempotency-Key may not start with {' or '.join(RESERVED_KEY_PREFIXES)}",
+        )
+
+
+def stored_filename(name: str) -> str:
+    """``name`` cut to 255 characters, keeping its extension (``.ipynb``)."""
+    if len(name) <= 255:
+        return name or "submission.ipynb"
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and len(ext) < 32:
+        return stem[: 255 - len(ext) - 1] + "." + ext
+    return name[:255]
+
+
+def check_notebook(
+    content: bytes, filename: str, content_type: str, limit: int, max_cells: int
+) -> None:
     """:class:`Unsupported` for what is not even claimed to be a notebook, :class:`Invalid`
     for what does not parse as one."""
     claimed = filename.lower().endswith(".ipynb") or content_type.split(";")[0].strip() in (
@@ -49,9 +85,29 @@ def check_notebook(content: bytes, filename: str, content_type: str, limit: int)
             f"{filename or 'the upload'} is not a Jupyter notebook (.ipynb)",
         )
     try:
-        read_notebook(content, limit)
+        read_notebook(content, limit, max_cells)
     except RejectedUpload as exc:
         raise Invalid("invalid-notebook", "Not a usable notebook", exc.reason) from None
+
+
+def replay_or_admit(
+    db: Database,
+    settings: Settings,
+    user: User,
+    target: CourseAssignment,
+    content: bytes,
+    idempotency_key: str | None = None,
+) -> Accepted | None:
+    """The first submission if this upload repeats one; else ``None`` once every rule that
+    needs no parsing (opening time, attempts, rate, quotas) lets it through.
+
+    Run before the notebook is parsed, so a refused upload costs a hash and a few indexed
+    reads, never a parse; :func:`accept` checks again in its transaction."""
+    sha = hashlib.sha256(content).hexdigest()
+    with db.reader() as session:
+        return _replay_or_admit(
+            session, settings, user, target, len(content), sha, now(), idempotency_key
+        )
 
 
 def accept(
@@ -80,18 +136,34 @@ def accept(
     except IntegrityError:
         # Two requests with one Idempotency-Key raced; the other one stored it.
         with db.reader() as session:
-            existing = _by_key(session, user, idempotency_key)
+            existing = _by_key(session, user, target, idempotency_key, sha)
             if existing is None:
                 raise
             return Accepted(existing.id, existing.status, created=False)
 
 
-def _by_key(session: Session, user: User, key: str | None) -> Submission | None:
+def _by_key(
+    session: Session, user: User, target: CourseAssignment, key: str | None, sha: str
+) -> Submission | None:
+    """The submission stored under ``key`` for this student and assignment; :class:`Invalid`
+    when it holds other bytes (a key names one upload, not a slot to fill)."""
     if not key:
         return None
-    return session.scalar(
-        select(Submission).where(Submission.user_id == user.id, Submission.idempotency_key == key)
+    found = session.scalar(
+        select(Submission).where(
+            Submission.user_id == user.id,
+            Submission.course_assignment_id == target.id,
+            Submission.idempotency_key == key,
+        )
     )
+    if found is not None and found.sha256 != sha:
+        raise Invalid(
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            f"the Idempotency-Key {key!r} was sent with another notebook "
+            f"(submission {found.id}); use a new key for a new upload",
+        )
+    return found
 
 
 def _accept(
@@ -113,7 +185,39 @@ def _accept(
             .where(Enrolment.user_id == user.id, Enrolment.course_id == target.course_id)
             .with_for_update()
         )
-    existing = _by_key(session, user, key)
+    existing = _replay_or_admit(session, settings, user, target, len(content), sha, stamp, key)
+    if existing is not None:
+        return existing
+    submission = Submission(
+        course_assignment_id=target.id,
+        user_id=user.id,
+        filename=stored_filename(filename),
+        kind="notebook",
+        sha256=sha,
+        size=len(content),
+        submitted_at=stamp,
+        late=target.due_at is not None and stamp > target.due_at,
+        status="queued",
+        idempotency_key=key,
+    )
+    session.add(submission)
+    session.flush()
+    session.add(SubmissionFile(submission_id=submission.id, content=content))
+    run = enqueue(session, submission, "upload")
+    return Accepted(submission.id, "queued", created=True, run_id=run.id)
+
+
+def _replay_or_admit(
+    session: Session,
+    settings: Settings,
+    user: User,
+    target: CourseAssignment,
+    size: int,
+    sha: str,
+    stamp: datetime,
+    key: str | None,
+) -> Accepted | None:
+    existing = _by_key(session, user, target, key, sha)
     if existing is not None:
         return Accepted(existing.id, existing.status, created=False)
     recent = session.scalar(
@@ -147,20 +251,35 @@ def _accept(
     )
     if (last_minute or 0) >= settings.uploads_per_minute:
         raise RateLimited(f"at most {settings.uploads_per_minute} uploads a minute", 60)
-    submission = Submission(
-        course_assignment_id=target.id,
-        user_id=user.id,
-        filename=filename[:255] or "submission.ipynb",
-        kind="notebook",
-        sha256=sha,
-        size=len(content),
-        submitted_at=stamp,
-        late=target.due_at is not None and stamp > target.due_at,
-        status="queued",
-        idempotency_key=key,
-    )
-    session.add(submission)
-    session.flush()
-    session.add(SubmissionFile(submission_id=submission.id, content=content))
-    run = enqueue(session, submission, "upload")
-    return Accepted(submission.id, "queued", created=True, run_id=run.id)
+    check_quotas(session, settings, user, target, size)
+    return None
+
+
+def check_quotas(
+    session: Session, settings: Settings, user: User, target: CourseAssignment, size: int
+) -> None:
+    """:class:`QuotaExceeded` when ``size`` more bytes would take the student past a quota,
+    counted from the sizes stored (nothing stored is ever deleted to make room)."""
+    quotas = [
+        (
+            settings.quota_bytes_per_assignment,
+            "for this assignment",
+            Submission.course_assignment_id == target.id,
+        ),
+        (settings.quota_bytes_per_student, "in all", None),
+    ]
+    for quota, where, scope in quotas:
+        if not quota:
+            continue
+        query = select(func.coalesce(func.sum(Submission.size), 0)).where(
+            Submission.user_id == user.id
+        )
+        if scope is not None:
+            query = query.where(scope)
+        used = int(session.scalar(query) or 0)
+        if used + size > quota:
+            raise QuotaExceeded(
+                f"your uploads {where} use {used:,} bytes of your {quota:,}-byte quota; "
+                f"this one ({size:,} bytes) does not fit",
+                quota,
+            )

@@ -148,3 +148,80 @@ def test_the_manual_grading_statuses_come_and_go_without_losing_a_row(database_u
         engine.dispose()
         migrate.downgrade(database_url, "base")
         migrate.upgrade(database_url)
+
+
+def _submission(connection, sid: str, target: int, user: int, key: str | None, at) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO submissions (id, course_assignment_id, user_id, filename, kind, sha256, "
+            "size, submitted_at, late, status, idempotency_key) VALUES "
+            "(:id, :ca, :u, 'a.ipynb', 'notebook', :sha, 2, :t, false, 'queued', :k)"
+        ),
+        {"id": sid, "ca": target, "u": user, "sha": "0" * 64, "t": at, "k": key},
+    )
+
+
+def test_idempotency_keys_are_unique_per_assignment_after_0004_and_per_student_before(
+    database_url,
+):
+    """0004 lets one key name an upload to each assignment; down again, the later upload of
+    a key used twice loses its key, never its row."""
+    from datetime import timedelta
+
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO courses (slug, title, created_at) VALUES ('m', '', :t)"),
+                {"t": now()},
+            )
+            course = connection.execute(text("SELECT id FROM courses")).scalar_one()
+            for assignment in ("rnn-numpy", "lstm-scratch"):
+                connection.execute(
+                    text(
+                        "INSERT INTO course_assignments (course_id, assignment, late_policy, "
+                        "late_penalty, late_cap, late_window_minutes, keys_released) "
+                        "VALUES (:c, :a, 'none', 0, 1, 5, false)"
+                    ),
+                    {"c": course, "a": assignment},
+                )
+            rnn, lstm = (
+                connection.execute(text("SELECT id FROM course_assignments ORDER BY id"))
+                .scalars()
+                .all()
+            )
+            connection.execute(
+                text("INSERT INTO users (name, created_at) VALUES ('u', :t)"), {"t": now()}
+            )
+            user = connection.execute(text("SELECT id FROM users")).scalar_one()
+            first = now()
+            _submission(connection, "a" * 32, rnn, user, "k", first)
+            _submission(connection, "b" * 32, lstm, user, "k", first + timedelta(seconds=1))
+        try:
+            with engine.begin() as connection:
+                _submission(connection, "c" * 32, rnn, user, "k", now())
+            raise AssertionError("a key used twice for one assignment was stored")
+        except IntegrityError:
+            pass
+
+        migrate.downgrade(database_url, "0003")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, idempotency_key FROM submissions")).all()
+        keys = {sid: key for sid, key in rows}
+        assert keys == {"a" * 32: "k", "b" * 32: None}
+        try:
+            with engine.begin() as connection:
+                _submission(connection, "c" * 32, lstm, user, "k", now())
+            raise AssertionError("the old constraint let a student use a key twice")
+        except IntegrityError:
+            pass
+        migrate.upgrade(database_url)
+        with engine.connect() as connection:
+            count = connection.execute(text("SELECT count(*) FROM submissions")).scalar_one()
+        assert count == 2
+    finally:
+        engine.dispose()
+        migrate.downgrade(database_url, "base")
+        migrate.upgrade(database_url)
