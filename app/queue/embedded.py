@@ -374,4 +374,5 @@ class Reconciler:
     def stop(self) -> None:
         self.done.set()
         if self.thread is not None:
-            self.thread.join()
+            # A sweep stuck on the database must not hold the shutdown: the thread is a daemon.
+            self.thread.join(timeout=10.0)
