@@ -56,6 +56,8 @@ class NotebookSession:
         self._replay: list[int] = []
         self.replay_cut = False
         """True once a restarted kernel had no time left to run the notebook's cells again."""
+        self._replay_seconds = 0.0
+        self._late_replay = False
         self.harness = ""
         """Source of the assignment's ``harness.py``: ``call("harness.NAME", ...)`` calls its
         ``NAME(nb, ...)`` inside the sandbox with ``nb`` the notebook's namespace."""
@@ -136,13 +138,21 @@ class NotebookSession:
 
     async def _replay_cells(self, live: LiveKernel) -> None:
         """Re-run, on a fresh kernel, the cells that had completed before the breach."""
+        deadline = self._deadline
+        if self._remaining() <= 0 and self.report.stopped and not self._late_replay:
+            # The kernel the submission's limit ended on is gone (its last cell ignored the
+            # interrupt, or a call killed it): once, the cells that defined the functions to
+            # grade get as long again as they took the first time.
+            self._late_replay = True
+            deadline = time.monotonic() + self._replay_seconds + self.limits.interrupt_grace_seconds
         for index in self._replay:
             # nbformat is unannotated, hence the ignore.
             cell = NotebookNode(dict(self.nb.cells[index], outputs=[]))  # type: ignore[no-untyped-call]
-            if self._remaining() <= 0:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 self.replay_cut = True
                 return
-            live.cells.timeout = max(1, math.ceil(min(self.limits.cell_seconds, self._remaining())))
+            live.cells.timeout = max(1, math.ceil(min(self.limits.cell_seconds, left)))
             live.cells.start_cell()
             if await live.cells.run_cell(cell, index) != "done":
                 await self._cancel_others()
@@ -175,6 +185,7 @@ class NotebookSession:
             self.report.cells.append(report)
             if report.status in ("ok", "error"):
                 self._replay.append(index)
+                self._replay_seconds += report.seconds
             elif report.status not in self.report.limits_hit:
                 self.report.limits_hit.append(report.status)
             if report.status == "timeout" and self._remaining() <= 0:

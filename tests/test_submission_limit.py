@@ -94,3 +94,18 @@ def test_the_run_report_counts_the_cells_the_limit_left_unrun():
         assert [c.status for c in report.cells] == ["ok", "timeout", "skipped"]
         assert report.cells[-1].index == 2
         assert session.call("f").value == 1
+
+
+@pytest.mark.timeout(300)
+def test_a_last_cell_that_ignores_the_interrupt_at_the_submission_limit_keeps_the_marks():
+    nb = solution_then(
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    )
+    graded = grade(RNN, nb, Limits(submission_seconds=15, cell_seconds=60))
+    report = graded.report
+    assert report is not None
+    assert report.cells[-1].status == "timeout"
+    assert "ignored the interrupt" in report.cells[-1].detail
+    # Its kernel was killed; the cells before it ran again on a new one and were graded.
+    assert report.restarts == 1
+    assert graded.result.score == graded.result.max_score, graded.result.tests[0].feedback
