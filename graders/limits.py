@@ -14,7 +14,8 @@ class Limits:
     """What one submission may use. Defaults are what a course would use."""
 
     submission_seconds: float = 120.0
-    """Wall clock for the whole run: every cell, restarts and calls included."""
+    """Wall clock for the notebook's cells and restarts. When it runs out the later cells are
+    not run, and the functions defined by then are graded (each call has ``call_seconds``)."""
     cell_seconds: float = 30.0
     """Wall clock for one cell."""
     call_seconds: float = 10.0

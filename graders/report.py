@@ -37,6 +37,12 @@ class RunReport:
     """How many times a dead or stuck kernel was replaced."""
     seconds: float = 0.0
     limits_hit: list[str] = field(default_factory=list)
+    stopped: str = ""
+    """Why the run ended before its last cell, when the submission's time limit ended it
+    ("the notebook ran past the 120 s submission limit in cell 31")."""
+    skipped: int = 0
+    """Code cells not run because the submission's time limit ran out (one cell report
+    stands for them all)."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON of ``markwell run --json``."""

@@ -54,6 +54,10 @@ class NotebookSession:
         self._loop = asyncio.new_event_loop()
         self._live: LiveKernel | None = None
         self._replay: list[int] = []
+        self.replay_cut = False
+        """True once a restarted kernel had no time left to run the notebook's cells again."""
+        self._replay_seconds = 0.0
+        self._late_replay = False
         self.harness = ""
         """Source of the assignment's ``harness.py``: ``call("harness.NAME", ...)`` calls its
         ``NAME(nb, ...)`` inside the sandbox with ``nb`` the notebook's namespace."""
@@ -134,12 +138,21 @@ class NotebookSession:
 
     async def _replay_cells(self, live: LiveKernel) -> None:
         """Re-run, on a fresh kernel, the cells that had completed before the breach."""
+        deadline = self._deadline
+        if self._remaining() <= 0 and self.report.stopped and not self._late_replay:
+            # The kernel the submission's limit ended on is gone (its last cell ignored the
+            # interrupt, or a call killed it): once, the cells that defined the functions to
+            # grade get as long again as they took the first time.
+            self._late_replay = True
+            deadline = time.monotonic() + self._replay_seconds + self.limits.interrupt_grace_seconds
         for index in self._replay:
             # nbformat is unannotated, hence the ignore.
             cell = NotebookNode(dict(self.nb.cells[index], outputs=[]))  # type: ignore[no-untyped-call]
-            if self._remaining() <= 0:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.replay_cut = True
                 return
-            live.cells.timeout = max(1, math.ceil(min(self.limits.cell_seconds, self._remaining())))
+            live.cells.timeout = max(1, math.ceil(min(self.limits.cell_seconds, left)))
             live.cells.start_cell()
             if await live.cells.run_cell(cell, index) != "done":
                 await self._cancel_others()
@@ -156,12 +169,13 @@ class NotebookSession:
     # -- cells --------------------------------------------------------------------------
 
     async def _execute(self) -> None:
-        for index, cell in enumerate(self.nb.cells):
+        cells = self.nb.cells
+        for index, cell in enumerate(cells):
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
             if self._remaining() <= 0:
-                self._skip(index, "the submission's time limit ran out before this cell")
-                continue
+                self._stop(index, before=True)
+                break
             try:
                 live = await self._ensure_kernel()
             except KernelDied as exc:
@@ -171,14 +185,53 @@ class NotebookSession:
             self.report.cells.append(report)
             if report.status in ("ok", "error"):
                 self._replay.append(index)
+                self._replay_seconds += report.seconds
             elif report.status not in self.report.limits_hit:
                 self.report.limits_hit.append(report.status)
-        if self._live is None or self._remaining() <= 0:
+            if report.status == "timeout" and self._remaining() <= 0:
+                # The submission's clock ran out in this cell: the cells after it are not run,
+                # and the kernel keeps what the cells before defined, to be graded.
+                self._stop(index, before=False)
+                break
+        if self._live is None:
             return
         # A last cell that killed the kernel must not hide the functions defined before it:
-        # _call restarts the kernel and replays the cells that completed.
+        # _call restarts the kernel and replays the cells that completed. The listing is a
+        # call, with a time limit of its own, so it is made even when the submission's is up.
         with contextlib.suppress(CallError, KernelDied):
             self.report.functions = list((await self._call("functions", "", None)).value)
+
+    def _stop(self, index: int, before: bool) -> None:
+        """End the run at cell ``index`` on the submission's time limit; the code cells after
+        it are counted in one report, not one each (a notebook may have 100,000)."""
+        self.report.status = "timeout"
+        if "timeout" not in self.report.limits_hit:
+            self.report.limits_hit.append("timeout")
+        later = sum(
+            1
+            for cell in self.nb.cells[index + 1 :]
+            if cell.cell_type == "code" and cell.source.strip()
+        )
+        seconds = f"{self.limits.submission_seconds:g} s"
+        if before:
+            self.report.stopped = (
+                f"the notebook ran past the {seconds} submission limit before cell {index + 1}"
+            )
+            later += 1
+        else:
+            self.report.stopped = (
+                f"the notebook ran past the {seconds} submission limit in cell {index + 1}"
+            )
+        if later:
+            self.report.skipped = later
+            self.report.cells.append(
+                CellReport(
+                    index=index if before else index + 1,
+                    status="skipped",
+                    detail=f"the submission's time limit ran out: {later:,} code "
+                    f"cell{'' if later == 1 else 's'} from here on not run",
+                )
+            )
 
     def _skip(self, index: int, why: str) -> None:
         self.report.status = "timeout"

@@ -42,6 +42,7 @@ from app.db import Database
 from app.models import GradingRun
 from app.queue.claim import claim_next, release
 from app.queue.embedded import Reconciler, WarmPools, beat_seconds, grade_held, worker_name
+from app.queue.lifeline import die_with_parent
 from app.queue.presence import WORKERS_KEY, Presence, redis_client
 from app.settings import Settings
 from graders import Catalog, Limits, SandboxConfig
@@ -131,6 +132,19 @@ def _exit_on_sigterm() -> None:
     """
     with contextlib.suppress(ValueError):  # not the main thread: not a prefork process
         signal.signal(signal.SIGTERM, lambda *_: os._exit(128 + signal.SIGTERM))
+
+
+_parent: int | None = None
+"""The pid of the ``markwell worker`` whose pool forks the grading processes, recorded
+before the fork: a process it forked after its death would otherwise not notice."""
+
+
+@signals.worker_process_init.connect(weak=False)
+def _die_with_worker(**_: Any) -> None:
+    # A grading process must not outlive its ``markwell worker`` (SIGKILLed, out of memory):
+    # it would keep grading for nobody. Its sandboxes die with it.
+    if _parent is not None:
+        die_with_parent(_parent, signal.SIGKILL)
 
 
 @signals.worker_process_shutdown.connect(weak=False)
@@ -277,6 +291,8 @@ def run_worker(settings: Settings) -> int:
     broker, running gradings finish. Those still running after ``grace_seconds`` are stopped
     (Celery's cold shutdown) and their runs put back in the queue.
     """
+    global _parent
+    _parent = os.getpid()
     app = make_celery(settings)
     slots = settings.worker_count()
     node = f"markwell.{os.getpid()}@{socket.gethostname()}"

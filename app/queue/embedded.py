@@ -11,6 +11,7 @@ period to finish, and whatever is still held then is put back in the queue for t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -20,8 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.synchronize import Event
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import Database
 from app.models import GradingRun
 from app.queue.claim import claim_next, give_back, heartbeat, release, requeue_stale
+from app.queue.lifeline import StopFlag, die_with_parent, on_sigterm
 from app.queue.work import grade_run
 from app.services.results.dispatch import WarmKernels
 from app.settings import Settings
@@ -97,7 +98,15 @@ class WarmPools:
             self.pools.clear()
 
 
-def work(settings: Settings, name: str, stop: Event | threading.Event, once: bool = False) -> int:
+class Stop(Protocol):
+    """What tells a worker loop to stop: a :class:`StopFlag` or a ``threading.Event``."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+def work(settings: Settings, name: str, stop: Stop, once: bool = False) -> int:
     """The loop of one worker: claim, grade, record, until ``stop`` (or one run if ``once``).
 
     Returns how many runs it graded. A database that cannot be reached makes the worker wait
@@ -167,15 +176,21 @@ def grade_held(
         return None
 
 
-def _process_main(settings_json: str, index: int, stop: Event) -> None:
-    # The server's signals are for the server: it tells us to stop through ``stop``.
+def _process_main(settings_json: str, index: int, parent: int) -> None:
+    # The server's signals are for the server: it tells us to stop with SIGTERM, which only
+    # sets a flag (see app.queue.lifeline). A server that dies, even by SIGKILL, takes its
+    # grading processes with it: the kernel sends SIGTERM, and an orphan exits at once.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = StopFlag(parent)
+    on_sigterm(stop)
+    die_with_parent(parent, signal.SIGTERM)
     from app.logs import configure as configure_logs
 
     configure_logs(logging.INFO)
     settings = Settings.model_validate_json(settings_json)
     work(settings, worker_name(index), stop)
+    if stop.orphaned():
+        os._exit(1)  # nobody is left to give the run back to the queue: the reconciler will
 
 
 class EmbeddedWorkers:
@@ -189,7 +204,6 @@ class EmbeddedWorkers:
         self.settings = settings
         self.count = count if count is not None else settings.worker_count()
         self.context = multiprocessing.get_context("spawn")
-        self.stop_event = self.context.Event()
         self.processes: list[Any] = []
         self.reconciler = Reconciler(settings)
         self.stopping = threading.Event()
@@ -199,7 +213,7 @@ class EmbeddedWorkers:
     def _spawn(self, index: int) -> Any:
         process = self.context.Process(
             target=_process_main,
-            args=(self.settings.model_dump_json(), index, self.stop_event),
+            args=(self.settings.model_dump_json(), index, os.getpid()),
             name=f"markwell-worker-{index}",
             daemon=False,
         )
@@ -257,12 +271,16 @@ class EmbeddedWorkers:
         grace = self.settings.grace_seconds if grace is None else grace
         deadline = time.monotonic() + max(0.0, grace)
         self.stopping.set()
-        self.stop_event.set()
         if self.watcher is not None:
-            self.watcher.join()
+            self.watcher.join(timeout=WATCH_SECONDS * 5)
         self.reconciler.stop()
         with self.lock:
             processes, self.processes = self.processes, []
+        for process in processes:
+            # A signal, not a shared Event: setting a multiprocessing Event from a signal
+            # handler can deadlock its lock, and then this process would wait on it forever.
+            with contextlib.suppress(OSError, ValueError):
+                process.terminate()
         for process in processes:
             process.join(timeout=max(0.0, deadline - time.monotonic()))
         stuck = [p for p in processes if p.is_alive()]
@@ -356,4 +374,5 @@ class Reconciler:
     def stop(self) -> None:
         self.done.set()
         if self.thread is not None:
-            self.thread.join()
+            # A sweep stuck on the database must not hold the shutdown: the thread is a daemon.
+            self.thread.join(timeout=10.0)

@@ -13,11 +13,33 @@ from graders.judge.gradient import Descent
 from graders.judge.runs import Case
 from graders.judge.trusted import Trusted
 
+NEVER_RAN = "was not defined by the cells that ran"
+RESTART_TOO_LATE = (
+    "its kernel was restarted after the submission's time limit ran out, with no time left "
+    "to run the cells again"
+)
+
+
+def never_ran(name: str, function: str, why: str) -> str:
+    """The detail of a function (or the ``name`` it needs) missing because the cell that
+    would define it never ran; ``why`` says what ended the run."""
+    if name == function:
+        return f"{NEVER_RAN}: {why}"
+    return f"needs {name}, which was not defined by the cells that ran: {why}"
+
+
+def stopped_note(stopped: str) -> str:
+    """The note on every test of a run the submission's time limit ended early."""
+    return f"Note: {stopped}; the functions defined before it were graded."
+
 
 def call_feedback(function: str, case: Case) -> str:
     """Why a case scored nothing without being compared: its call failed (``case.verdict``)."""
     if case.verdict == "missing":
         what = case.detail or "is not defined"
+        if "by the cells that ran" in what:
+            # Defining it would not have helped: the notebook did not get that far.
+            return f"{function} {what}."
         return f"{function} {what}: define it with the signature of the starter notebook."
     if case.verdict == "timeout":
         return f"{function} {case.detail} (on {case.label})."

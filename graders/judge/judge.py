@@ -33,7 +33,16 @@ from graders.errors import (
 )
 from graders.judge import gradient
 from graders.judge.compare import Part, Tolerance, compare, matches, score
-from graders.judge.feedback import call_feedback, gradient_feedback, mutation_note, output_part
+from graders.judge.feedback import (
+    NEVER_RAN,
+    RESTART_TOO_LATE,
+    call_feedback,
+    gradient_feedback,
+    mutation_note,
+    never_ran,
+    output_part,
+    stopped_note,
+)
 from graders.judge.gradient import Probe
 from graders.judge.runs import Case, CheckRun
 from graders.judge.trusted import Trusted
@@ -61,6 +70,9 @@ def call_checks(
                 if absent == [check.function]
                 else (f"needs {absent[0]}, which the notebook does not define")
             )
+            why = _cut_short(session)
+            if why:
+                detail = never_ran(absent[0], check.function, why)
             done = [replace(c, verdict="missing", detail=detail) for c in cases]
             runs.append(CheckRun(check.function, tuple(done)))
             continue
@@ -84,8 +96,26 @@ def call_checks(
                     for c in cases[len(done) :]
                 ]
                 break
-        runs.append(CheckRun(check.function, tuple(done)))
+        runs.append(CheckRun(check.function, _explained(session, check.function, done)))
     return runs
+
+
+def _cut_short(session: NotebookSession) -> str:
+    """Why cells that would have run did not, when the submission's time limit is to blame."""
+    return session.report.stopped or (RESTART_TOO_LATE if session.replay_cut else "")
+
+
+def _explained(session: NotebookSession, function: str, cases: list[Case]) -> tuple[Case, ...]:
+    """The cases, told why the run ended early when the submission's time limit ended it."""
+    why, out = _cut_short(session), []
+    for case in cases:
+        if case.verdict == "missing":
+            if why and NEVER_RAN not in case.detail:
+                case = replace(case, detail=never_ran(function, function, why))
+        elif session.report.stopped:
+            case = replace(case, note=stopped_note(session.report.stopped))
+        out.append(case)
+    return tuple(out)
 
 
 def _call(session: NotebookSession, function: str, case: Case, args: tuple[Any, ...]) -> Case:
@@ -227,6 +257,7 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
             if output.name not in into or outcome.fraction < into[output.name].fraction:
                 into[output.name] = outcome
     results = []
+    stopped = next((c.note for c in run.cases if c.note), "")
     for output in check.outputs:
         outcome = worst[output.name]
         note = gradient_notes.get(output.name, "")
@@ -236,6 +267,8 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
         if spared is not None and spared.fraction < 1.0 and spared.feedback != outcome.feedback:
             feedback = f"{outcome.feedback} Not scored: {spared.feedback}".strip()
             outcome = replace(outcome, feedback=feedback)
+        if stopped:
+            outcome = replace(outcome, feedback=f"{outcome.feedback} {stopped}".strip())
         results.append(
             TestResult(
                 name=check.test_name(output),

@@ -23,6 +23,9 @@ class Case:
     own_gradient: tuple[tuple[str, float | None], ...] = ()
     """For a backward whose gradient keys were wrong: the centred-difference derivative of the
     student's own forward along each wrong key's direction (``graders.judge.gradient``)."""
+    note: str = ""
+    """What the student should know about how the case was run (the submission's time limit
+    ended the notebook early); added to the feedback of every test of the check."""
 
     @property
     def label(self) -> str:
