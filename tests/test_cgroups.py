@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from graders import doctor
 from graders.errors import SandboxError
 from graders.limits import Limits
 from graders.sandbox import cgroups, sandbox
@@ -253,3 +254,38 @@ def test_v1_on_this_host_creates_groups_whose_limits_hold() -> None:
     finally:
         group.destroy()
     assert not any(d.exists() for d in group.dirs.values())
+
+
+def test_doctor_names_the_delegated_leaf_layout_and_passes(fake: FakeKernel) -> None:
+    fake.place("/system.slice/markwell.service", [ME], "memory pids")
+    finding = doctor._cgroup_finding()
+    assert finding.ok, finding
+    assert f"leaf {cgroups.LEAF}" in finding.detail
+    assert "limits set and read back" in finding.detail
+
+
+def test_doctor_fails_v2_without_controllers_and_says_what_to_fix(fake: FakeKernel) -> None:
+    fake.place("/system.slice/markwell.service", [ME], "cpu io")
+    finding = doctor._cgroup_finding()
+    assert not finding.ok
+    assert "without the memory and pids controllers" in finding.detail
+    assert "rlimits" in finding.detail and "Delegate=yes" in finding.fix
+
+
+def test_doctor_fails_when_a_limit_does_not_hold(
+    fake: FakeKernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Groups can be made but memory.max ignores writes: creating a group is not enough.
+    fake.place("/", [ME])
+    write = fake.write
+    monkeypatch.setattr(
+        cgroups, "_write", lambda p, v: None if p.name == "memory.max" else write(p, v)
+    )
+    finding = doctor._cgroup_finding()
+    assert not finding.ok and "read back" in finding.detail
+
+
+@pytest.mark.skipif(cgroups._is_v2(), reason="this host runs cgroup v2")
+def test_doctor_on_this_host_finds_v1_limits_that_hold() -> None:
+    finding = doctor._cgroup_finding()
+    assert finding.ok and finding.detail.startswith("cgroup v1:"), finding

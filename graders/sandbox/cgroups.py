@@ -63,6 +63,11 @@ def _rmdir(path: Path) -> None:
     path.rmdir()
 
 
+def _limit(path: Path) -> int:
+    text = path.read_text().strip()
+    return -1 if text == "max" else int(text)
+
+
 def _words(path: Path) -> list[str]:
     try:
         return path.read_text().split()
@@ -210,7 +215,7 @@ class CgroupSet:
         return self.dirs["" if self.v2 else "memory"]
 
     def read_limits(self) -> tuple[int, int]:
-        """The memory and task limits the kernel holds for this group."""
+        """The memory and task limits the kernel holds for this group (-1: ``max``)."""
         if self.v2:
             d = self.dirs[""]
             memory, tasks = d / "memory.max", d / "pids.max"
@@ -219,7 +224,7 @@ class CgroupSet:
                 self.dirs["memory"] / "memory.limit_in_bytes",
                 self.dirs["pids"] / "pids.max",
             )
-        return int(memory.read_text()), int(tasks.read_text())
+        return _limit(memory), _limit(tasks)
 
     def pids(self) -> list[int]:
         """Every process currently in the group."""
