@@ -11,7 +11,7 @@ Quizzes need no kernel: ``grade_answers(quiz, read_answers(data, quiz))`` (``gra
 
 from graders.assignments import Assignment, Catalog, load_catalog, read_assignment
 from graders.batch import find_notebooks, grade_folder
-from graders.doctor import Finding, diagnose, sandbox_problem
+from graders.doctor import Finding, cgroup_problem, diagnose, sandbox_problem
 from graders.errors import (
     AssignmentError,
     CallError,
@@ -100,6 +100,7 @@ __all__ = [  # noqa: RUF022
     "TestStatus",
     "UnknownAssignment",
     "UnsupportedValue",
+    "cgroup_problem",
     "check_keys",
     "compute_keys",
     "diagnose",

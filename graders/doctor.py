@@ -69,6 +69,39 @@ def sandbox_problem() -> str | None:
     return None
 
 
+def cgroup_problem() -> str | None:
+    """Why sandboxes here would run on rlimits alone (no cgroup limits), or None."""
+    problem = cgroups.probe()
+    return problem[0] if problem else None
+
+
+_LAYOUTS = {
+    "v1": "cgroup v1",
+    "v2 root": "cgroup v2, the grader in the root cgroup",
+    "v2 delegated leaf": f"cgroup v2, the grader moved into its leaf {cgroups.LEAF}",
+    "v2 delegated": "cgroup v2, a delegated cgroup",
+    "v2 without controllers": "cgroup v2 without the memory and pids controllers",
+    "none": "no cgroup hierarchy",
+}
+
+
+def _cgroup_finding() -> Finding:
+    """Make a group, set memory.max and pids.max, read them back; name the layout found."""
+    problem = cgroups.probe()
+    try:
+        found = _LAYOUTS[cgroups.layout()]  # after the probe: it may have moved into the leaf
+    except OSError as exc:
+        found = f"unreadable cgroup layout ({exc})"
+    if problem is None:
+        return Finding("cgroups", True, f"{found}: memory and task limits set and read back")
+    return Finding(
+        "cgroups",
+        False,
+        f"{found}: {problem[0]}; sandboxes fall back to rlimits (weaker)",
+        problem[1],
+    )
+
+
 def diagnose(config: SandboxConfig | None = None) -> Iterator[Finding]:
     """Check what grading needs here, yielding each finding as it completes."""
     config = config or SandboxConfig()
@@ -89,16 +122,7 @@ def diagnose(config: SandboxConfig | None = None) -> Iterator[Finding]:
             "seccomp", False, f"cannot build the filter: {exc}", "apt-get install libseccomp2"
         )
         return
-    why = cgroups.available()
-    yield Finding(
-        "cgroups",
-        why is None,
-        why or "per-sandbox memory, task and freezer groups can be created",
-        ""
-        if why is None
-        else "without cgroups, rlimits are used (weaker): run as root with "
-        "/sys/fs/cgroup mounted read-write",
-    )
+    yield _cgroup_finding()
     unusable = python_problem(config.python_prefix)
     python = find_interpreter(config.python_prefix)
     yield Finding(

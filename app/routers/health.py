@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+
+from graders import cgroup_problem
 
 router = APIRouter(tags=["health"])
 
@@ -25,13 +29,25 @@ def readyz(request: Request) -> JSONResponse:
     except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     checks["sandbox"] = state.sandbox_status
+    checks["cgroups"] = _cgroup_status(state)
     workers = state.queue.workers()
     checks["workers"] = "ok" if workers > 0 else "none running"
-    ready = all(v == "ok" for v in checks.values())
+    # Rlimits alone still grade (weaker), so they keep the service ready unless required.
+    required = state.settings.require_cgroups
+    ready = all(v == "ok" for k, v in checks.items() if k != "cgroups" or required)
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks, "workers": workers},
         status_code=200 if ready else 503,
     )
+
+
+def _cgroup_status(state: Any) -> str:
+    """``ok`` or ``rlimits only: <cause>``, found once per process (it makes a group)."""
+    status: str | None = getattr(state, "cgroup_status", None)
+    if status is None:
+        problem = cgroup_problem()
+        status = state.cgroup_status = "ok" if problem is None else f"rlimits only: {problem}"
+    return status
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -4,11 +4,18 @@ that leaves nothing alive.
 Both hierarchies are handled: cgroup v1 (one mount per controller: ``memory``, ``pids``,
 ``freezer``) and the unified v2 tree. Groups are made under the cgroup this process already
 lives in, so a grader running inside a container or a service unit stays within its own limits.
+
+On v2 a group may hand controllers to its children only while it holds no processes (the
+"no internal processes" rule), and a service's or container's cgroup always holds the grader.
+So, the first time a group is needed, every process of the grader's cgroup ``<own>`` moves into
+a leaf ``<own>/markwell-grader``; then ``+memory +pids`` is enabled on ``<own>`` and on
+``<own>/markwell``, and each sandbox gets ``<own>/markwell/<id>``, a sibling of the leaf.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import time
@@ -16,13 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+PROC_SELF_CGROUP = Path("/proc/self/cgroup")
+LEAF = "markwell-grader"
+"""The v2 leaf the grader's own processes move into, beside ``markwell/``."""
 _V1_CONTROLLERS = ("memory", "pids", "freezer")
+_V2_CONTROLLERS = ("memory", "pids")
+_FREEZE_SECONDS = 1.0
 
 
 def _own_paths() -> dict[str, str]:
     """Map controller name (``""`` for v2) to this process's cgroup path."""
     paths: dict[str, str] = {}
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
+    for line in PROC_SELF_CGROUP.read_text().splitlines():
         _, controllers, path = line.split(":", 2)
         if controllers == "":
             paths[""] = path
@@ -41,6 +53,131 @@ def _write(path: Path, value: str) -> None:
         os.write(fd, value.encode())
     finally:
         os.close(fd)
+
+
+def _mkdir(path: Path) -> None:
+    path.mkdir()
+
+
+def _rmdir(path: Path) -> None:
+    path.rmdir()
+
+
+def _limit(path: Path) -> int:
+    text = path.read_text().strip()
+    return -1 if text == "max" else int(text)
+
+
+def _words(path: Path) -> list[str]:
+    try:
+        return path.read_text().split()
+    except FileNotFoundError:
+        return []
+
+
+_GENERIC_FIX = "run the grader as root with /sys/fs/cgroup mounted read-write"
+_DELEGATE_FIX = (
+    "delegate the memory and pids controllers to the grader's cgroup: Delegate=yes in its "
+    "systemd unit (docs/operations.md), or '+memory +pids' in the parent's "
+    "cgroup.subtree_control; a container needs its own cgroup namespace and a writable "
+    "/sys/fs/cgroup"
+)
+
+
+def fix_for(exc: OSError) -> str:
+    """What to do about ``exc``, an error from :func:`create` or :meth:`CgroupSet.set_limits`."""
+    return exc.fix if isinstance(exc, CgroupUnavailable) else _GENERIC_FIX
+
+
+class CgroupUnavailable(OSError):
+    """Per-sandbox groups cannot be made here; ``str()`` names the cause, ``fix`` the remedy."""
+
+    def __init__(self, cause: str, fix: str = _GENERIC_FIX) -> None:
+        super().__init__(cause)
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _v2_base() -> Path:
+    """The grader's own v2 cgroup: the parent of the leaf once its processes moved there."""
+    own = _own_paths().get("", "/").strip("/")
+    base = CGROUP_ROOT / own
+    return base.parent if own and base.name == LEAF else base
+
+
+def _enable(group: Path) -> None:
+    """Let ``group``'s children have the memory and pids controllers."""
+    enabled = _words(group / "cgroup.subtree_control")
+    missing = [c for c in _V2_CONTROLLERS if c not in enabled]
+    if not missing:
+        return
+    absent = [c for c in missing if c not in _words(group / "cgroup.controllers")]
+    if absent:
+        raise CgroupUnavailable(
+            f"cgroup v2: {' and '.join(absent)} not available in {group} "
+            f"(cgroup.controllers: {' '.join(_words(group / 'cgroup.controllers')) or 'empty'})",
+            _DELEGATE_FIX,
+        )
+    _write(group / "cgroup.subtree_control", " ".join(f"+{c}" for c in missing))
+
+
+def _move_into_leaf(base: Path) -> None:
+    """Move every process of ``base`` into ``base/LEAF`` (the no-internal-process rule)."""
+    leaf = base / LEAF
+    with contextlib.suppress(FileExistsError):
+        _mkdir(leaf)
+    for pid in _words(base / "cgroup.procs"):
+        with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
+            _write(leaf / "cgroup.procs", pid)
+
+
+def _v2_parent() -> Path:
+    """``<own>/markwell``, with memory and pids enabled down to its children."""
+    base = _v2_base()
+    if not (base / "cgroup.procs").is_file():
+        raise CgroupUnavailable(
+            f"cgroup v2: this process's cgroup {base} is not under {CGROUP_ROOT} "
+            "(a cgroup namespace without its own cgroup2 mount?)",
+            "mount cgroup2 at /sys/fs/cgroup inside the grader's cgroup namespace",
+        )
+    try:
+        _enable(base)
+    except CgroupUnavailable:
+        raise
+    except OSError as exc:
+        if exc.errno != errno.EBUSY:
+            raise CgroupUnavailable(
+                f"cgroup v2: cannot enable controllers in {base}: {exc}"
+            ) from exc
+        try:
+            _move_into_leaf(base)
+            _enable(base)
+        except OSError as again:
+            raise CgroupUnavailable(
+                f"cgroup v2: {base} holds processes that cannot move into {base / LEAF}: {again}",
+                _DELEGATE_FIX,
+            ) from again
+    parent = base / "markwell"
+    with contextlib.suppress(FileExistsError):
+        _mkdir(parent)
+    _enable(parent)
+    return parent
+
+
+def layout() -> str:
+    """Which cgroup layout the grader finds itself in, as ``markwell doctor`` names it."""
+    if _is_v2():
+        base = _v2_base()
+        if not set(_V2_CONTROLLERS) <= set(_words(base / "cgroup.controllers")):
+            return "v2 without controllers"
+        if Path(_own_paths().get("", "/")).name == LEAF:
+            return "v2 delegated leaf"
+        return "v2 root" if base == CGROUP_ROOT else "v2 delegated"
+    if (CGROUP_ROOT / "memory").is_dir():
+        return "v1"
+    return "none"
 
 
 @dataclass
@@ -71,6 +208,23 @@ class CgroupSet:
         if memsw.exists():
             _write(memsw, str(memory_bytes))
         _write(self.dirs["pids"] / "pids.max", str(tasks))
+
+    @property
+    def path(self) -> Path:
+        """The group's directory (the memory one on v1)."""
+        return self.dirs["" if self.v2 else "memory"]
+
+    def read_limits(self) -> tuple[int, int]:
+        """The memory and task limits the kernel holds for this group (-1: ``max``)."""
+        if self.v2:
+            d = self.dirs[""]
+            memory, tasks = d / "memory.max", d / "pids.max"
+        else:
+            memory, tasks = (
+                self.dirs["memory"] / "memory.limit_in_bytes",
+                self.dirs["pids"] / "pids.max",
+            )
+        return _limit(memory), _limit(tasks)
 
     def pids(self) -> list[int]:
         """Every process currently in the group."""
@@ -131,14 +285,18 @@ class CgroupSet:
             path, value = self.dirs["freezer"] / "freezer.state", "FROZEN" if frozen else "THAWED"
         with contextlib.suppress(FileNotFoundError):
             _write(path, value)
-        if frozen and not self.v2:
-            # v1 freezing is asynchronous: wait until every task has stopped.
-            deadline = time.monotonic() + 1.0
-            while time.monotonic() < deadline:
-                with contextlib.suppress(FileNotFoundError):
-                    if path.read_text().strip() != "FREEZING":
-                        break
+        if frozen:
+            # Freezing is asynchronous in both versions: wait until every task has stopped.
+            deadline = time.monotonic() + _FREEZE_SECONDS
+            while time.monotonic() < deadline and not self._frozen():
                 time.sleep(0.005)
+
+    def _frozen(self) -> bool:
+        with contextlib.suppress(FileNotFoundError):
+            if self.v2:
+                return "frozen 1" in (self.dirs[""] / "cgroup.events").read_text().splitlines()
+            return (self.dirs["freezer"] / "freezer.state").read_text().strip() != "FREEZING"
+        return True  # no freezer here: nothing to wait for
 
     def destroy(self) -> None:
         """Kill everything left and remove the groups."""
@@ -148,7 +306,7 @@ class CgroupSet:
             try:
                 for d in self.dirs.values():
                     if d.exists():
-                        d.rmdir()
+                        _rmdir(d)
                 return
             except OSError:
                 # Killed tasks take a moment to leave the group.
@@ -158,22 +316,37 @@ class CgroupSet:
 
 
 def available() -> str | None:
-    """Return ``None`` when per-sandbox cgroups can be made here, else why not."""
+    """Return ``None`` when per-sandbox cgroups with limits can be made here, else why not."""
+    problem = probe()
+    return problem[0] if problem else None
+
+
+def probe(memory_bytes: int = 256 * 2**20, tasks: int = 32) -> tuple[str, str] | None:
+    """Create a group, set its limits and read them back: ``None`` when they hold, else
+    ``(cause, fix)``."""
     try:
-        probe = create(f"markwell-probe-{os.getpid()}")
+        group = create(f"markwell-probe-{os.getpid()}")
     except OSError as exc:
-        return f"cannot create control groups under {CGROUP_ROOT}: {exc}"
-    probe.destroy()
+        return f"cannot create control groups under {CGROUP_ROOT}: {exc}", fix_for(exc)
+    try:
+        group.set_limits(memory_bytes, tasks)
+        got = group.read_limits()
+        if got != (memory_bytes, tasks):
+            return f"limits set to {(memory_bytes, tasks)} read back as {got}", _GENERIC_FIX
+    except OSError as exc:
+        return f"cannot set limits in {group.path}: {exc}", fix_for(exc)
+    finally:
+        group.destroy()
     return None
 
 
 def existing(name: str) -> CgroupSet | None:
     """The groups named ``name`` under our ``markwell/`` parent(s), if any exist."""
-    own = _own_paths()
     v2 = _is_v2()
     if v2:
-        candidates = {"": CGROUP_ROOT / own.get("", "/").lstrip("/") / "markwell" / name}
+        candidates = {"": _v2_base() / "markwell" / name}
     else:
+        own = _own_paths()
         candidates = {
             c: CGROUP_ROOT / c / own.get(c, "/").lstrip("/") / "markwell" / name
             for c in _V1_CONTROLLERS
@@ -184,18 +357,20 @@ def existing(name: str) -> CgroupSet | None:
 
 def create(name: str) -> CgroupSet:
     """Create the groups of one sandbox under ``markwell/`` in our own cgroup(s)."""
-    own = _own_paths()
     dirs: dict[str, Path] = {}
     v2 = _is_v2()
     try:
         if v2:
-            parent = CGROUP_ROOT / own.get("", "/").lstrip("/") / "markwell"
-            parent.mkdir(exist_ok=True)
-            with contextlib.suppress(OSError):
-                _write(parent / "cgroup.subtree_control", "+memory +pids")
-            dirs[""] = parent / name
-            dirs[""].mkdir()
+            dirs[""] = _v2_parent() / name
+            _mkdir(dirs[""])
+            absent = [f for f in ("memory.max", "pids.max") if not (dirs[""] / f).is_file()]
+            if absent:
+                raise CgroupUnavailable(
+                    f"cgroup v2: {dirs[''].parent} does not give its groups {' and '.join(absent)}",
+                    _DELEGATE_FIX,
+                )
         else:
+            own = _own_paths()
             for c in _V1_CONTROLLERS:
                 parent = CGROUP_ROOT / c / own.get(c, "/").lstrip("/") / "markwell"
                 parent.mkdir(exist_ok=True)
@@ -204,6 +379,6 @@ def create(name: str) -> CgroupSet:
     except OSError:
         for d in dirs.values():
             with contextlib.suppress(OSError):
-                d.rmdir()
+                _rmdir(d)
         raise
     return CgroupSet(name=name, dirs=dirs, v2=v2)

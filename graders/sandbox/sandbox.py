@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import select
 import shutil
@@ -42,6 +43,8 @@ __all__ = [
     "launcher_for",
     "start",
 ]
+
+log = logging.getLogger(__name__)
 
 _SIGNAL_VERDICTS = {
     signal.SIGKILL: "killed",
@@ -322,11 +325,19 @@ def _cgroup_for(name: str, limits: Limits, required: bool) -> cgroups.CgroupSet 
         if cg is not None:
             cg.destroy()
         if required:
-            raise SandboxError(
-                f"cannot create cgroups: {exc}",
-                "run as root with cgroup v1 or v2 mounted at /sys/fs/cgroup",
-            ) from exc
+            raise SandboxError(f"cannot create cgroups: {exc}", cgroups.fix_for(exc)) from exc
+        _warn_rlimits_only(str(exc))
         return None
+
+
+_warned: set[str] = set()
+
+
+def _warn_rlimits_only(cause: str) -> None:
+    """Say once per cause that sandboxes run on rlimits alone (weaker than cgroups)."""
+    if cause not in _warned:
+        _warned.add(cause)
+        log.warning("no cgroup limits, sandboxes run on rlimits only: %s", cause)
 
 
 def _drain(fd: int, tail: bytearray, keep: int = 8192) -> None:
