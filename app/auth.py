@@ -43,15 +43,20 @@ _CALLER = select(Token.user_id).where(
 )
 
 
+def _plausible(token: str) -> bool:
+    """Whether ``token`` could be one of ours at all (else no query is made)."""
+    return token.startswith(PREFIX) and len(token) <= 200
+
+
 def caller_id(connection: Connection, token: str) -> int | None:
     """The id of the user a token belongs to (as :func:`authenticate`, without loading them)."""
-    if not token.startswith(PREFIX) or len(token) > 200:
+    if not _plausible(token):
         return None
     return connection.execute(_CALLER, {"digest": digest(token)}).scalar()
 
 
 def authenticate(session: Session, token: str) -> User | None:
     """The user a token belongs to, unless it is unknown or revoked."""
-    if not token.startswith(PREFIX) or len(token) > 200:
+    if not _plausible(token):
         return None
     return session.scalar(_BY_DIGEST, {"digest": digest(token)})
