@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,6 +28,8 @@ from app.services.errors import (
     TooLarge,
     Unsupported,
 )
+from app.web.errorpages import error_page
+from app.web.paths import is_page
 
 PROBLEM_TYPES = "https://markwell.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -198,8 +200,11 @@ def install(app: FastAPI) -> None:
         return problem_response(problem)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         # Starlette raises the exception again after this answer, so the server logs it.
+        # This answer goes out past every middleware, so a page's 500 is made a page here.
+        if is_page(request.url.path):
+            return error_page(500, headers=SECURITY_HEADERS)
         return problem_response(
             Problem(
                 500,

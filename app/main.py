@@ -16,6 +16,7 @@ from app.metrics import Metrics
 from app.queue import Queue
 from app.routers import attempts, courses, health, submissions, tokens
 from app.settings import Settings, get_settings
+from app.web import pages
 from graders import sandbox_problem
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     )
     errors.install(app)
     app.add_middleware(BodyLimit, limit=settings.notebook_bytes + ENVELOPE_BYTES)
+    # Around the body limit, so its own refusals on a page are pages too.
+    pages.install(app)
     # Outermost, so the 413s the body limit answers itself carry the headers too.
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)

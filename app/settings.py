@@ -88,6 +88,15 @@ class Settings(BaseSettings):
     api_docs: bool = False
     """Serve ``/docs`` and ``/redoc`` (their pages load scripts from a CDN); ``/openapi.json``
     is served either way."""
+    session_hours: float = Field(12.0, gt=0)
+    """How long a browser stays signed in after signing in."""
+    session_idle_hours: float = Field(2.0, gt=0)
+    """A browser session unused for this long ends (sign in again)."""
+    signin_link_hours: float = Field(72.0, gt=0)
+    """How long a one-time sign-in link can be used."""
+    trust_proxy: bool = False
+    """Believe ``X-Forwarded-Proto`` (set by a TLS proxy in front) when deciding whether the
+    session cookie is ``Secure``; without it, only the request's own scheme counts."""
     duplicate_seconds: float = Field(60.0, ge=0)
     """The same bytes uploaded again by the same student this soon give the first submission."""
 

@@ -17,6 +17,7 @@ from app.models.vocabulary import (
     RunStatus,
     SubmissionStatus,
 )
+from app.models.web import SigninLink, WebSession
 
 __all__ = [
     "AttemptStatus",
@@ -28,10 +29,12 @@ __all__ = [
     "QuizAttempt",
     "Role",
     "RunStatus",
+    "SigninLink",
     "Submission",
     "SubmissionFile",
     "SubmissionStatus",
     "TestRow",
     "Token",
     "User",
+    "WebSession",
 ]

@@ -1,0 +1,173 @@
+"""What the student pages show, read from the database: a person's courses, their standing on
+each assignment of a course, and their submissions to one. Only the reader's own rows are
+ever selected (no HTTP here: the routes turn this into pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Course, CourseAssignment, Enrolment, GradingRun, Submission
+from app.models.vocabulary import Role
+from app.services.late import counted, late_days
+from app.services.results.read import SubmissionRecord, record_page, records_query
+from graders import Catalog
+
+SCORED = ("graded", "needs-grading")
+
+
+@dataclass(frozen=True)
+class MyCourse:
+    slug: str
+    title: str
+    role: Role
+
+
+def my_courses(session: Session, user_id: int) -> list[MyCourse]:
+    """The courses ``user_id`` is enrolled in, by slug."""
+    rows = session.execute(
+        select(Course.slug, Course.title, Enrolment.role)
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.user_id == user_id)
+        .order_by(Course.slug)
+    ).all()
+    return [MyCourse(slug, title or slug, role) for slug, title, role in rows]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One assignment of a course as one student stands on it."""
+
+    assignment: str
+    title: str
+    kind: str
+    opens_at: datetime | None
+    due_at: datetime | None
+    attempt_limit: int | None
+    used: int
+    best: float | None
+    max_score: float | None
+    counted_id: str | None
+    status: str
+    """The latest submission's status, or ``not submitted``."""
+    note: str = ""
+
+    @property
+    def attempts_left(self) -> int | None:
+        return None if self.attempt_limit is None else max(0, self.attempt_limit - self.used)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The submission that counts for the gradebook (the best, after the late policy)."""
+
+    submission_id: str | None
+    score: float | None
+    max_score: float | None
+    note: str = ""
+
+
+def counted_submission(
+    target: CourseAssignment,
+    rows: list[tuple[str, datetime, str | None, float | None, float | None]],
+) -> Counted:
+    """The best of ``rows`` (id, submitted_at, run status, score, max score; oldest first) as
+    the gradebook counts it: scaled to the course's points, the late policy applied, ties to
+    the earlier submission."""
+    best = Counted(None, None, None)
+    for sid, submitted_at, run_status, score, most in rows:
+        if run_status not in SCORED:
+            continue
+        total, top, note = counted(
+            target, score or 0.0, most or 0.0, late_days(submitted_at, target.due_at)
+        )
+        if best.score is None or total > best.score:
+            best = Counted(sid, total, top, note)
+    return best
+
+
+def _my_rows(
+    session: Session, user_id: int, target_ids: list[int]
+) -> dict[int, list[tuple[str, datetime, str | None, float | None, float | None, str]]]:
+    rows = session.execute(
+        select(
+            Submission.course_assignment_id,
+            Submission.id,
+            Submission.submitted_at,
+            GradingRun.status,
+            GradingRun.score,
+            GradingRun.max_score,
+            Submission.status,
+        )
+        .outerjoin(GradingRun, GradingRun.id == Submission.current_run_id)
+        .where(Submission.user_id == user_id, Submission.course_assignment_id.in_(target_ids))
+        .order_by(Submission.submitted_at, Submission.id)
+    ).all()
+    out: dict[int, list[tuple[str, datetime, str | None, float | None, float | None, str]]] = {}
+    for target_id, *rest in rows:
+        out.setdefault(target_id, []).append(tuple(rest))  # type: ignore[arg-type]
+    return out
+
+
+def course_standing(
+    session: Session, user_id: int, course_slug: str, catalog: Catalog
+) -> tuple[Course, Role, list[Standing]] | None:
+    """The course, the reader's role in it and their standing on each of its assignments;
+    ``None`` when they are not in it (or it does not exist)."""
+    found = session.execute(
+        select(Course, Enrolment.role)
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Course.slug == course_slug, Enrolment.user_id == user_id)
+    ).first()
+    if found is None:
+        return None
+    course, role = found
+    targets = list(
+        session.scalars(
+            select(CourseAssignment)
+            .where(CourseAssignment.course_id == course.id)
+            .order_by(
+                CourseAssignment.due_at.is_(None),
+                CourseAssignment.due_at,
+                CourseAssignment.assignment,
+            )
+        )
+    )
+    mine = _my_rows(session, user_id, [t.id for t in targets])
+    standings = []
+    for target in targets:
+        rows = mine.get(target.id, [])
+        best = counted_submission(target, [r[:5] for r in rows])
+        entry = catalog.get(target.assignment)
+        standings.append(
+            Standing(
+                assignment=target.assignment,
+                title=entry.title if entry is not None else target.assignment,
+                kind=entry.kind if entry is not None else "notebook",
+                opens_at=target.opens_at,
+                due_at=target.due_at,
+                attempt_limit=target.attempt_limit,
+                used=len(rows),
+                best=best.score,
+                max_score=best.max_score,
+                counted_id=best.submission_id,
+                status=rows[-1][5] if rows else "not submitted",
+                note=best.note,
+            )
+        )
+    return course, role, standings
+
+
+def my_submissions(
+    session: Session, user_id: int, target: CourseAssignment, limit: int = 200
+) -> tuple[list[SubmissionRecord], Counted]:
+    """The reader's submissions to ``target``, newest first, and the one that counts."""
+    query = records_query().where(
+        Submission.user_id == user_id, Submission.course_assignment_id == target.id
+    )
+    records, _total = record_page(session, query, limit, 0)
+    rows = _my_rows(session, user_id, [target.id]).get(target.id, [])
+    return records, counted_submission(target, [r[:5] for r in rows])

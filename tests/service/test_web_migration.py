@@ -1,0 +1,27 @@
+"""0005 adds the browser sessions and sign-in links, and takes them away again."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect
+
+from app import migrate
+from app.db import make_engine
+
+WEB_TABLES = {"web_sessions", "signin_links"}
+
+
+def test_0005_adds_the_session_tables_and_its_downgrade_drops_only_them(database_url):
+    engine = make_engine(database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) >= WEB_TABLES
+        before = set(inspect(engine).get_table_names())
+        migrate.downgrade(database_url, "0004")
+        engine.dispose()
+        assert migrate.current(engine) == "0004"
+        assert set(inspect(engine).get_table_names()) == before - WEB_TABLES
+        migrate.upgrade(database_url, "0005")
+        engine.dispose()
+        assert set(inspect(engine).get_table_names()) == before
+    finally:
+        engine.dispose()
+        migrate.upgrade(database_url)
