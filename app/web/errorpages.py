@@ -41,9 +41,11 @@ SENTENCES = {
 }
 
 
-def error_page(status: int, sentence: str = "", headers: dict[str, str] | None = None) -> Response:
+def error_page(
+    status: int, sentence: str = "", headers: dict[str, str] | None = None, title: str = ""
+) -> Response:
     """The HTML page for an error of ``status``, saying ``sentence`` (or the usual one)."""
-    title = TITLES.get(status, "Error")
+    title = title or TITLES.get(status, "Error")
     sentence = sentence or SENTENCES.get(status) or title
     return render(
         "error.html",
@@ -72,8 +74,10 @@ def page_for(
         return signin_redirect(scope)
     kept = {k: v for k, v in headers.items() if k.lower() in ("retry-after", "connection")}
     # A 404 says nothing more (what was looked for, and whether it exists, stays unsaid).
-    sentence = SENTENCES.get(status) or str(document.get("detail", ""))
-    return error_page(status, sentence, kept)
+    if status in SENTENCES:
+        return error_page(status, headers=kept)
+    title = str(document.get("title", ""))[:200]
+    return error_page(status, str(document.get("detail", "")), kept, title)
 
 
 class PageErrors:
