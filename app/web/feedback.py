@@ -28,12 +28,37 @@ TEST_TEXT = {
     "error": "Raised an error",
     "timeout": "Ran too long",
     "memory": "Ran out of memory",
-    "missing": "Not found in the notebook",
+    "missing": "Missing",
     "pending": "Waits for your instructor",
 }
 
-NOTEBOOK_TROUBLE = frozenset({"timeout", "memory", "error", "missing"})
-"""Test statuses that come from how the notebook ran, not from a wrong answer."""
+BREACHES = frozenset({"timeout", "memory"})
+"""Test statuses that come from a limit the student's code ran into."""
+
+CELLS_THAT_RAN = "by the cells that ran: "
+"""How the engine's feedback says that a function was never defined because the notebook
+stopped before its cell, followed by why (the cell, the limit): ``graders`` words it so."""
+
+
+def notebook_sentences(tests: list[TestOut]) -> list[str]:
+    """What the tests' feedback says about the notebook's own run (a cell that ran past its
+    time, ran out of memory, crashed or flooded its output, the submission's time limit),
+    each said once."""
+    found: list[str] = []
+    for test in tests:
+        text = test.feedback.strip()
+        if CELLS_THAT_RAN in text:
+            sentence = text.split(CELLS_THAT_RAN, 1)[1].rstrip(".")
+            sentence = sentence[:1].upper() + sentence[1:] + "."
+        elif "Note: " in text and ("limit" in text or "kernel" in text):
+            sentence = text[text.index("Note: ") + len("Note: ") :]
+        elif test.status in BREACHES:
+            sentence = text
+        else:
+            continue
+        if sentence and sentence not in found:
+            found.append(sentence)
+    return found
 
 
 @dataclass(frozen=True)
@@ -50,13 +75,9 @@ def feedback_view(record: SubmissionRecord) -> FeedbackView:
     result = record.result()
     if result is None:
         return FeedbackView(None)
-    notebook: list[str] = []
-    for test in result.tests:
-        if test.status in NOTEBOOK_TROUBLE and test.feedback and test.feedback not in notebook:
-            notebook.append(test.feedback)
     return FeedbackView(
         result,
         list(result.tests),
-        notebook,
+        notebook_sentences(list(result.tests)),
         sum(1 for t in result.tests if t.status == "passed"),
     )

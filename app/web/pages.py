@@ -8,11 +8,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.web.errorpages import PageErrors
-from app.web.routes import signin, student
+from app.web.routes import quiz, signin, student
 
 STATIC = Path(__file__).parent / "static"
 
-ROUTERS = (signin.router, student.router)
+ROUTERS = (signin.router, student.router, quiz.router)
 """Every page group; a new one is a module in ``routes/`` added here."""
 
 

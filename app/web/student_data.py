@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Course, CourseAssignment, Enrolment, GradingRun, Submission
+from app.models import Course, CourseAssignment, Enrolment, GradingRun, QuizAttempt, Submission
 from app.models.vocabulary import Role
 from app.services.late import counted, late_days
+from app.services.quiz.deadlines import attempts_allowed
 from app.services.results.read import SubmissionRecord, record_page, records_query
 from graders import Catalog
 
@@ -137,11 +138,20 @@ def course_standing(
         )
     )
     mine = _my_rows(session, user_id, [t.id for t in targets])
+    started = dict(
+        session.execute(
+            select(QuizAttempt.course_assignment_id, func.count())
+            .where(QuizAttempt.user_id == user_id)
+            .group_by(QuizAttempt.course_assignment_id)
+        ).all()
+    )
     standings = []
     for target in targets:
         rows = mine.get(target.id, [])
         best = counted_submission(target, [r[:5] for r in rows])
         entry = catalog.get(target.assignment)
+        quiz = entry is not None and entry.kind == "quiz"
+        limit = attempts_allowed(target, entry) if quiz and entry else target.attempt_limit
         standings.append(
             Standing(
                 assignment=target.assignment,
@@ -149,8 +159,8 @@ def course_standing(
                 kind=entry.kind if entry is not None else "notebook",
                 opens_at=target.opens_at,
                 due_at=target.due_at,
-                attempt_limit=target.attempt_limit,
-                used=len(rows),
+                attempt_limit=limit,
+                used=started.get(target.id, 0) if quiz else len(rows),
                 best=best.score,
                 max_score=best.max_score,
                 counted_id=best.submission_id,
@@ -171,3 +181,14 @@ def my_submissions(
     records, _total = record_page(session, query, limit, 0)
     rows = _my_rows(session, user_id, [target.id]).get(target.id, [])
     return records, counted_submission(target, [r[:5] for r in rows])
+
+
+def my_attempts(session: Session, user_id: int, target: CourseAssignment) -> list[QuizAttempt]:
+    """The reader's attempts at a quiz, newest first."""
+    return list(
+        session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user_id, QuizAttempt.course_assignment_id == target.id)
+            .order_by(QuizAttempt.number.desc())
+        )
+    )

@@ -141,3 +141,29 @@ def test_another_students_submission_is_not_found_and_sign_out_ends_the_session(
     assert refused[0] == 403 and "Form expired" in refused[1]
     page.goto("/courses/demo")
     assert page.url.endswith("/courses/demo")  # still signed in: nothing was done
+
+
+def test_a_quiz_counts_down_autosaves_and_is_reviewed_after_submitting(
+    page, server: Server, visits: Visits
+):
+    sign_in(page, server, visits, "alice")
+    page.goto("/courses/demo/assignments/lstm-quiz")
+    visits.snap(page, "quiz")
+    page.get_by_role("button", name="Start an attempt").click()
+    page.wait_for_url(re.compile(r".*/attempts/[0-9a-f]{32}$"))
+    first = page.locator("#countdown-value").inner_text()
+    assert re.fullmatch(r"1[45]:[0-5]\d", first), first  # 15 minutes, by the server
+    page.wait_for_function(
+        "first => document.getElementById('countdown-value').textContent !== first", arg=first
+    )
+    page.get_by_label(re.compile("sigmoid\\(0\\) calculated")).fill("0.5")
+    page.locator("#save-state[data-state='saved']").wait_for()
+    assert page.locator("#save-state").inner_text().startswith("Saved at")
+    visits.snap(page, "attempt-saved")
+    page.reload()
+    assert page.get_by_label(re.compile("sigmoid\\(0\\) calculated")).input_value() == "0.5"
+    page.get_by_role("button", name="Submit the attempt").click()
+    page.wait_for_load_state()
+    assert page.locator(".score").is_visible()
+    assert "Your answers" in page.locator("#answers-heading").inner_text()
+    visits.snap(page, "attempt-reviewed")

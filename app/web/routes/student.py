@@ -18,12 +18,13 @@ from app.routers.submissions import clean_filename
 from app.services import submissions as service
 from app.services.access import course_assignment, valid_id
 from app.services.errors import NotFound, ServiceError
+from app.services.quiz.deadlines import attempts_allowed
 from app.services.results.read import SubmissionRecord, submission_record
 from app.services.web_sessions import SignedIn
 from app.web import csrf
 from app.web.feedback import FINAL, STATUS_TEXT, TEST_TEXT, feedback_view
 from app.web.session import PageUser
-from app.web.student_data import course_standing, my_submissions
+from app.web.student_data import course_standing, my_attempts, my_submissions
 from app.web.templating import render
 from graders import Catalog
 
@@ -54,7 +55,7 @@ def course_home(request: Request, course: str, user: PageUser) -> Response:
     )
 
 
-def _assignment_page(
+def render_assignment(
     request: Request,
     user: SignedIn,
     course: str,
@@ -62,15 +63,19 @@ def _assignment_page(
     status_code: int = 200,
     error: str = "",
 ) -> Response:
+    """An assignment's page for the reader, with ``error`` (a refusal) above its form."""
     catalog = _catalog(request)
     with request.app.state.db.reader() as session:
         reader = session.get(User, user.user_id)
         assert reader is not None
         target, role = course_assignment(session, reader, course, assignment)
         records, counted = my_submissions(session, user.user_id, target)
+        attempts = my_attempts(session, user.user_id, target)
     entry = catalog.get(assignment)
-    used = len(records)
-    left = None if target.attempt_limit is None else max(0, target.attempt_limit - used)
+    quiz = entry is not None and entry.kind == "quiz"
+    allowed = attempts_allowed(target, entry) if quiz and entry else target.attempt_limit
+    used = len(attempts) if quiz else len(records)
+    left = None if allowed is None else max(0, allowed - used)
     return render(
         "assignment.html",
         status_code=status_code,
@@ -84,7 +89,10 @@ def _assignment_page(
         role=role,
         records=records,
         counted=counted,
+        attempts=attempts,
         attempts_left=left,
+        attempts_allowed=allowed,
+        open_attempt=next((a for a in attempts if a.status == "open"), None),
         error=error,
         status_text=STATUS_TEXT,
         limit=request.app.state.settings.notebook_bytes,
@@ -94,7 +102,7 @@ def _assignment_page(
 @router.get("/courses/{course}/assignments/{assignment}")
 def assignment_page(request: Request, course: str, assignment: str, user: PageUser) -> Response:
     """The upload form and the reader's submissions, the one that counts marked."""
-    return _assignment_page(request, user, course, assignment)
+    return render_assignment(request, user, course, assignment)
 
 
 @router.post("/courses/{course}/assignments/{assignment}")
@@ -110,7 +118,7 @@ async def upload(request: Request, course: str, assignment: str, user: PageUser)
     except ServiceError as refused:
         problem = from_service(refused)
         page = await run_in_threadpool(
-            _assignment_page, request, user, course, assignment, problem.status, problem.detail
+            render_assignment, request, user, course, assignment, problem.status, problem.detail
         )
         page.headers.update(problem.headers)
         return page
