@@ -69,6 +69,8 @@ def start(db: Database, user_id: int, hours: float) -> str:
     secret = new_secret()
     stamp = now()
     with db.session() as session:
+        # Each sign-in sweeps away the sessions that have expired (an indexed delete).
+        session.execute(delete(WebSession).where(WebSession.expires_at <= stamp))
         session.add(
             WebSession(
                 user_id=user_id,

@@ -67,6 +67,10 @@ if (form) {
         return;
       }
       progress.hidden = true;
+      if (url.pathname === "/signin") {
+        location.assign(url.href); // the session ended: sign in again, then come back
+        return;
+      }
       const page = new DOMParser().parseFromString(request.responseText, "text/html");
       const reason = page.getElementById("upload-error") || page.querySelector(".error-detail");
       const text = reason ? reason.textContent.trim() : `The upload failed (${request.status}).`;
