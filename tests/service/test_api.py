@@ -309,12 +309,12 @@ def test_429_past_the_upload_rate_with_retry_after(settings: Settings, people_: 
 def test_an_unexpected_failure_is_a_500_problem_without_its_details(settings: Settings):
     app = create_app(settings, queue=RecordingQueue())
 
-    @app.get("/boom")
+    @app.get("/api/v1/boom")
     def boom() -> None:
         raise RuntimeError("secret internals")
 
     with TestClient(app, raise_server_exceptions=False) as test_client:
-        response = test_client.get("/boom")
+        response = test_client.get("/api/v1/boom")
     body = assert_problem(response, 500, "internal-error")
     assert "secret" not in response.text and "RuntimeError" not in body["detail"]
 

@@ -211,3 +211,22 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert "<script>" not in answer.text and " style=" not in answer.text
     assert client.get("/static/markwell.css").status_code == 200
+
+
+def test_an_unexpected_failure_on_a_page_is_a_500_page_without_its_details(settings, queue):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    app = create_app(settings, queue=queue)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        answer = test_client.get("/boom")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "secret" not in answer.text and "Something went wrong" in answer.text
+    assert "default-src 'self'" in answer.headers["content-security-policy"]

@@ -17,7 +17,7 @@ from app.models import User
 from app.routers.submissions import clean_filename
 from app.services import submissions as service
 from app.services.access import course_assignment, valid_id
-from app.services.errors import NotFound, ServiceError
+from app.services.errors import NotFound, ServiceError, TooLarge
 from app.services.quiz.deadlines import attempts_allowed
 from app.services.results.read import SubmissionRecord, submission_record
 from app.services.web_sessions import SignedIn
@@ -149,7 +149,7 @@ async def _take(
     limit = settings.notebook_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
-        raise service.TooLarge(limit, "the notebook")
+        raise TooLarge(limit, "the notebook")
     filename = clean_filename(file.filename or "")
     accepted = await run_in_threadpool(
         service.replay_or_admit, db, settings, reader, target, content, None
