@@ -199,6 +199,7 @@ def test_mistakes_count_distinct_students_in_any_current_result(db, klass):
     ]
     assert board.mistakes_total == 2
     top = read(db, dashboard.assignment_dashboard, klass.target(), top=1)
+    assert top.mistakes_total == 2
     assert [m.mistake for m in top.mistakes] == ["rnn-cell-missing-bias"]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Subquery, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, Subquery, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.db import UTCDateTime, now
@@ -119,88 +119,84 @@ class AssignmentDashboard:
 def assignment_dashboard(
     session: Session, target: CourseAssignment, top: int = 10
 ) -> AssignmentDashboard:
-    """The dashboard of ``target``: a handful of aggregate queries, whatever the class size."""
+    """The dashboard of ``target``: six aggregate queries, whatever the class size."""
     cells = counted_cells(target.course_id, [target.id])
+    counts, mean, histogram, most = _totals(session, target, cells)
+    found = mistakes(session, target)
     return AssignmentDashboard(
         course=session.scalar(select(Course.slug).where(Course.id == target.course_id)) or "",
         assignment=target.assignment,
         due_at=target.due_at,
-        max_score=_max_score(session, target, cells),
-        counts=_counts(session, target, cells),
-        mean_percent=_mean(session, cells),
-        histogram=_histogram(session, cells),
+        max_score=float(target.points) if target.points is not None else most,
+        counts=counts,
+        mean_percent=mean,
+        histogram=histogram,
         tests=_tests(session, cells),
-        mistakes=mistakes(session, target, top),
-        mistakes_total=_mistakes_total(session, target),
+        mistakes=found[:top],
+        mistakes_total=len(found),
         timing=_timing(session, target),
         timing_by="due" if target.due_at is not None else "day",
         queue=queue_state(session, target),
     )
 
 
-def _max_score(session: Session, target: CourseAssignment, cells: Subquery) -> float | None:
-    if target.points is not None:
-        return float(target.points)
-    value = session.scalar(select(func.max(cells.c.max_score)))
-    return float(value) if value is not None else None
-
-
-def _counts(session: Session, target: CourseAssignment, cells: Subquery) -> Counts:
+def _totals(
+    session: Session, target: CourseAssignment, cells: Subquery
+) -> tuple[Counts, float | None, list[Bin], float | None]:
+    """The counts, the mean percent, the histogram and the highest maximum: one pass over
+    the counted cells."""
     c = cells.c
     roster = students_of(target.course_id).subquery()
-    enrolled = session.scalar(select(func.count()).select_from(roster))
-    first = (
-        select(Submission.user_id, func.min(Submission.submitted_at).label("first"))
-        .where(
-            Submission.course_assignment_id == target.id,
-            Submission.user_id.in_(students_of(target.course_id)),
-        )
-        .group_by(Submission.user_id)
-        .subquery()
-    )
-    early = (
-        case((first.c.first <= target.due_at, 1), else_=0)
-        if target.due_at is not None
-        else case((first.c.first.is_not(None), 1), else_=0)
-    )
-    submitted, on_time = session.execute(
-        select(func.count(), func.coalesce(func.sum(early), 0)).select_from(first)
-    ).one()
-    scored, pending, submissions = session.execute(
+    enrolled = select(func.count()).select_from(roster).scalar_subquery()
+    early = c.first_at <= target.due_at if target.due_at is not None else c.first_at.is_not(None)
+    label = score_bin_of(c.percent)
+    scored = c.percent.is_not(None)
+
+    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = session.execute(
         select(
-            func.coalesce(func.sum(case((c.score.is_not(None), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((c.status.in_(PENDING), 1), else_=0)), 0),
+            enrolled,
+            func.count(),
+            total(early),
+            total(scored),
+            total(c.status.in_(PENDING)),
             func.coalesce(func.sum(c.attempts), 0),
+            func.avg(c.percent),
+            func.max(c.max_score),
+            *(total(scored & (label == b.label)) for b in SCORE_BINS),
         )
     ).one()
-    enrolled = int(enrolled or 0)
-    return Counts(
-        enrolled=enrolled,
-        submitted=int(submitted),
-        on_time=int(on_time),
-        late=int(submitted) - int(on_time),
-        not_submitted=enrolled - int(submitted),
-        scored=int(scored),
-        pending=int(pending),
-        submissions=int(submissions),
+    n_enrolled, submitted, on_time, n_scored, pending, submissions, mean, most = (
+        int(row[0] or 0),
+        int(row[1]),
+        int(row[2]),
+        int(row[3]),
+        int(row[4]),
+        int(row[5]),
+        row[6],
+        row[7],
     )
-
-
-def _mean(session: Session, cells: Subquery) -> float | None:
-    c = cells.c
-    value = session.scalar(select(func.avg(c.percent)).where(c.percent.is_not(None)))
-    return round(float(value), 2) if value is not None else None
-
-
-def _histogram(session: Session, cells: Subquery) -> list[Bin]:
-    c = cells.c
-    label = score_bin_of(c.percent).label("bin")
-    counts = dict(
-        session.execute(
-            select(label, func.count()).where(c.percent.is_not(None)).group_by(label)
-        ).all()
+    counts = Counts(
+        enrolled=n_enrolled,
+        submitted=submitted,
+        on_time=on_time,
+        late=submitted - on_time,
+        not_submitted=n_enrolled - submitted,
+        scored=n_scored,
+        pending=pending,
+        submissions=submissions,
     )
-    return [Bin(b.label, b.lower, b.upper, int(counts.get(b.label, 0))) for b in SCORE_BINS]
+    histogram = [
+        Bin(b.label, b.lower, b.upper, int(n)) for b, n in zip(SCORE_BINS, row[8:], strict=True)
+    ]
+    return (
+        counts,
+        round(float(mean), 2) if mean is not None else None,
+        histogram,
+        float(most) if most is not None else None,
+    )
 
 
 def _tests(session: Session, cells: Subquery) -> list[TestRate]:
@@ -235,10 +231,13 @@ def _tests(session: Session, cells: Subquery) -> list[TestRate]:
     return sorted(out, key=lambda t: (t.rate, t.name))
 
 
-def _with_mistake(target: CourseAssignment) -> Subquery:
-    """Test rows of the current results of the students' submissions that name a mistake."""
-    return (
-        select(TestRow.mistake, Submission.user_id, Submission.id)
+def mistakes(session: Session, target: CourseAssignment) -> list[MistakeCount]:
+    """Every named mistake in the current results of the students' submissions, by the
+    students who made it (then by submissions, then by name)."""
+    students = func.count(func.distinct(Submission.user_id))
+    submissions = func.count(func.distinct(Submission.id))
+    found = session.execute(
+        select(TestRow.mistake, students, submissions)
         .join(Submission, Submission.current_run_id == TestRow.run_id)
         .where(
             Submission.course_assignment_id == target.id,
@@ -246,29 +245,10 @@ def _with_mistake(target: CourseAssignment) -> Subquery:
             TestRow.mistake.is_not(None),
             TestRow.mistake != "",
         )
-        .subquery()
-    )
-
-
-def mistakes(session: Session, target: CourseAssignment, top: int = 10) -> list[MistakeCount]:
-    """The ``top`` named mistakes by the students who made them, in any submission's current
-    result (then by submissions, then by name)."""
-    rows = _with_mistake(target)
-    c = rows.c
-    students = func.count(func.distinct(c.user_id))
-    submissions = func.count(func.distinct(c.id))
-    found = session.execute(
-        select(c.mistake, students, submissions)
-        .group_by(c.mistake)
-        .order_by(students.desc(), submissions.desc(), c.mistake)
-        .limit(top)
+        .group_by(TestRow.mistake)
+        .order_by(students.desc(), submissions.desc(), TestRow.mistake)
     ).all()
-    return [MistakeCount(m, int(s), int(n)) for m, s, n in found]
-
-
-def _mistakes_total(session: Session, target: CourseAssignment) -> int:
-    c = _with_mistake(target).c
-    return int(session.scalar(select(func.count(func.distinct(c.mistake)))) or 0)
+    return [MistakeCount(str(m), int(s), int(n)) for m, s, n in found]
 
 
 def _timing(session: Session, target: CourseAssignment) -> list[TimeCount]:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 
 from app.models import CourseAssignment, Enrolment, GradingRun, Submission
-from app.services.dashboard.sql import ceiling, round6, seconds_after
+from app.services.dashboard.sql import late_days, round6
 
 SCORED = ("graded", "needs-grading")
 """The result statuses whose score counts (as in the gradebook)."""
@@ -44,21 +44,25 @@ def students_of(course_id: int) -> Select[Any]:
     )
 
 
-def _scored_submissions(course_id: int, assignment_ids: Sequence[int] | None) -> Subquery:
-    """Every student submission with its current result scaled, late-days and policy applied."""
+def _scored(course_id: int, assignment_ids: Sequence[int] | None) -> Subquery:
+    """Every student submission with its current result scaled and the late policy applied."""
     due = CourseAssignment.due_at
     late = and_(due.is_not(None), Submission.submitted_at > due)
-    started_days = ceiling(seconds_after(Submission.submitted_at, due) / 86400.0)
-    days = case((late, case((started_days < 1, 1), else_=started_days)), else_=0)
+    days = case((late, late_days(Submission.submitted_at, due)), else_=0)
     raw = func.coalesce(GradingRun.score, 0.0)
     raw_max = func.coalesce(GradingRun.max_score, 0.0)
     points = CourseAssignment.points
-    scaled = case(
-        (points.is_(None), raw),
-        (raw_max > 0, raw * points / raw_max),
-        else_=0.0,
-    )
+    scaled = case((points.is_(None), raw), (raw_max > 0, raw * points / raw_max), else_=0.0)
     scaled_max = func.coalesce(points, raw_max)
+    lost = scaled - CourseAssignment.late_penalty * scaled_max * days
+    capped = CourseAssignment.late_cap * scaled_max
+    adjusted = case(
+        (days <= 0, scaled),
+        (CourseAssignment.late_policy == "penalty", case((lost > 0, lost), else_=0.0)),
+        (CourseAssignment.late_policy == "cap", case((scaled < capped, scaled), else_=capped)),
+        else_=scaled,
+    )
+    scored = GradingRun.status.in_(SCORED)
     query = (
         select(
             Submission.user_id.label("user_id"),
@@ -70,12 +74,10 @@ def _scored_submissions(course_id: int, assignment_ids: Sequence[int] | None) ->
             GradingRun.status.label("run_status"),
             GradingRun.max_score.label("run_max"),
             points.label("points"),
-            CourseAssignment.late_policy.label("policy"),
-            CourseAssignment.late_penalty.label("penalty"),
-            CourseAssignment.late_cap.label("cap"),
             cast(days, Integer).label("days"),
-            cast(scaled, Float).label("scaled"),
             cast(scaled_max, Float).label("scaled_max"),
+            cast(case((scored, round6(adjusted)), else_=0.0), Float).label("adjusted"),
+            case((scored, 1), else_=0).label("scored"),
         )
         .join(CourseAssignment, CourseAssignment.id == Submission.course_assignment_id)
         .outerjoin(GradingRun, GradingRun.id == Submission.current_run_id)
@@ -86,47 +88,28 @@ def _scored_submissions(course_id: int, assignment_ids: Sequence[int] | None) ->
     )
     if assignment_ids is not None:
         query = query.where(Submission.course_assignment_id.in_(list(assignment_ids)))
-    return query.subquery("scored_submissions")
+    return query.subquery("scored")
 
 
-def _adjusted(base: Subquery) -> Subquery:
-    """The late policy applied, whether the result counts, and the order of each cell's
-    submissions from the latest (for ties and for the fallback)."""
-    c = base.c
-    lost = c.scaled - c.penalty * c.scaled_max * c.days
-    capped = c.cap * c.scaled_max
-    adjusted = case(
-        (c.days <= 0, c.scaled),
-        (c.policy == "penalty", case((lost > 0, lost), else_=0.0)),
-        (c.policy == "cap", case((c.scaled < capped, c.scaled), else_=capped)),
-        else_=c.scaled,
-    )
+def _ranked(course_id: int, assignment_ids: Sequence[int] | None) -> Subquery:
+    """Each cell's submissions ranked, the one that counts first: the best scored one (the
+    earlier of equals), or else the latest; with the cell's count and first moment."""
+    c = _scored(course_id, assignment_ids).c
     cell = (c.user_id, c.assignment_id)
-    return select(
-        *c,
-        round6(adjusted).label("adjusted"),
-        case((c.run_status.in_(SCORED), 1), else_=0).label("scored"),
-        func.row_number()
-        .over(partition_by=cell, order_by=(c.submitted_at.desc(), c.submission_id.desc()))
-        .label("from_latest"),
-        func.count().over(partition_by=cell).label("attempts"),
-    ).subquery("adjusted")
-
-
-def _ranked(adjusted: Subquery) -> Subquery:
-    """Each cell's submissions, the one that counts first: the best scored one (the earlier
-    of equals), or else the latest."""
-    c = adjusted.c
+    scored = c.scored == 1
     order = (
         c.scored.desc(),
-        case((c.scored == 1, c.adjusted), else_=0.0).desc(),
-        case((c.scored == 1, -c.from_latest), else_=c.from_latest),
+        c.adjusted.desc(),
+        case((scored, c.submitted_at)).asc(),
+        case((scored, c.submission_id)).asc(),
+        c.submitted_at.desc(),
+        c.submission_id.desc(),
     )
     return select(
         *c,
-        func.row_number()
-        .over(partition_by=(c.user_id, c.assignment_id), order_by=order)
-        .label("rank"),
+        func.row_number().over(partition_by=cell, order_by=order).label("rank"),
+        func.count().over(partition_by=cell).label("attempts"),
+        func.min(c.submitted_at).over(partition_by=cell).label("first_at"),
     ).subquery("ranked")
 
 
@@ -135,9 +118,9 @@ def counted_cells(course_id: int, assignment_ids: Sequence[int] | None = None) -
     ``submission_id``, ``run_id`` (of the counted result, or of the latest submission),
     ``submitted_at``, ``status`` (the gradebook's), ``score`` and ``max_score`` (in the
     course's points after the late policy; null without a score), ``percent``, ``days``
-    (started days late), ``late``, ``attempts`` (submissions) and ``scored`` (1 when a
-    result counts)."""
-    c = _ranked(_adjusted(_scored_submissions(course_id, assignment_ids))).c
+    (started days late), ``late``, ``attempts`` (submissions), ``scored`` (1 when a
+    result counts) and ``first_at`` (the first submission's moment)."""
+    c = _ranked(course_id, assignment_ids).c
     rejected = and_(c.scored == 0, c.run_status == "rejected", c.submission_status == "rejected")
     status = case(
         (c.scored == 1, c.run_status), (rejected, literal("rejected")), else_=c.submission_status
@@ -167,6 +150,7 @@ def counted_cells(course_id: int, assignment_ids: Sequence[int] | None = None) -
             (c.days > 0).label("late"),
             c.attempts,
             c.scored,
+            c.first_at,
         )
         .where(c.rank == 1)
         .subquery("counted")

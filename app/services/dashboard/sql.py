@@ -1,5 +1,5 @@
-"""SQL expressions whose spelling differs between SQLite and PostgreSQL: the seconds between
-two moments, a ceiling, a rounding to six decimals, a moment's UTC day.
+"""SQL expressions whose spelling differs between SQLite and PostgreSQL: the started days
+between two moments, a rounding to six decimals, a moment's UTC day.
 
 Each is a small construct compiled per dialect, so the dashboard's queries are written once
 and count in the database on both.
@@ -9,26 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, String
+from sqlalchemy import Float, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 
-class seconds_after(FunctionElement[float]):
-    """``seconds_after(a, b)``: how many seconds ``a`` is after ``b`` (negative if before)."""
+class late_days(FunctionElement[int]):
+    """``late_days(submitted, due)``: the started days ``submitted`` is past ``due`` (at least
+    1; only meaningful when it is past), as :func:`app.services.late.late_days` counts them."""
 
-    type = Float()
+    type = Integer()
     inherit_cache = True
-    name = "seconds_after"
-
-
-class ceiling(FunctionElement[float]):
-    """``ceiling(x)``: the smallest whole number not below ``x`` (for ``x >= 0``)."""
-
-    type = Float()
-    inherit_cache = True
-    name = "ceiling"
+    name = "late_days"
 
 
 class round6(FunctionElement[float]):
@@ -51,31 +44,19 @@ def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> li
     return [compiler.process(clause, **kw) for clause in element.clauses]
 
 
-@compiles(seconds_after)
-def _seconds_after(element: seconds_after, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(late_days)
+def _late_days(element: late_days, compiler: SQLCompiler, **kw: Any) -> str:
     a, b = _args(element, compiler, **kw)
-    return f"CAST(EXTRACT(EPOCH FROM ({a} - {b})) AS DOUBLE PRECISION)"
+    return f"GREATEST(1, CAST(CEIL(EXTRACT(EPOCH FROM ({a} - {b})) / 86400) AS INTEGER))"
 
 
-@compiles(seconds_after, "sqlite")
-def _seconds_after_sqlite(element: seconds_after, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(late_days, "sqlite")
+def _late_days_sqlite(element: late_days, compiler: SQLCompiler, **kw: Any) -> str:
     a, b = _args(element, compiler, **kw)
-    # julianday's resolution is tens of microseconds: rounded to the millisecond, a moment
-    # exactly a day after another is 86400 s, not 86400.00001.
-    return f"round((julianday({a}) - julianday({b})) * 86400.0, 3)"
-
-
-@compiles(ceiling)
-def _ceiling(element: ceiling, compiler: SQLCompiler, **kw: Any) -> str:
-    (x,) = _args(element, compiler, **kw)
-    return f"ceil({x})"
-
-
-@compiles(ceiling, "sqlite")
-def _ceiling_sqlite(element: ceiling, compiler: SQLCompiler, **kw: Any) -> str:
-    (x,) = _args(element, compiler, **kw)
-    # SQLite has no ceil() without its math extension; CAST truncates toward zero.
-    return f"(CAST({x} AS INTEGER) + ({x} > CAST({x} AS INTEGER)))"
+    # SQLite has no ceil() without its math extension: a ceiling in whole milliseconds
+    # (julianday's resolution is tens of microseconds), by integer division.
+    ms = f"CAST(round((julianday({a}) - julianday({b})) * 86400000.0) AS INTEGER)"
+    return f"max(1, ({ms} + 86399999) / 86400000)"
 
 
 @compiles(round6)
