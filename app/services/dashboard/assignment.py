@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Subquery, case, func, select, type_coerce
+from sqlalchemy import Subquery, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.db import UTCDateTime, now
@@ -144,40 +144,35 @@ def _totals(
     session: Session, target: CourseAssignment, cells: Subquery
 ) -> tuple[Counts, float | None, list[Bin], float | None]:
     """The counts, the mean percent, the histogram and the highest maximum: one pass over
-    the counted cells."""
+    the counted cells, grouped by score bin."""
     c = cells.c
     roster = students_of(target.course_id).subquery()
-    enrolled = select(func.count()).select_from(roster).scalar_subquery()
+    enrolled = session.scalar(select(func.count()).select_from(roster)) or 0
     early = c.first_at <= target.due_at if target.due_at is not None else c.first_at.is_not(None)
-    label = score_bin_of(c.percent)
-    scored = c.percent.is_not(None)
-
-    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    row = session.execute(
+    # Grouped by bin (null: no score), so each cell's bin is worked out once.
+    label = case((c.percent.is_not(None), score_bin_of(c.percent))).label("bin")
+    groups = session.execute(
         select(
-            enrolled,
+            label,
             func.count(),
-            total(early),
-            total(scored),
-            total(c.status.in_(PENDING)),
-            func.coalesce(func.sum(c.attempts), 0),
-            func.avg(c.percent),
+            func.sum(case((early, 1), else_=0)),
+            func.sum(case((c.status.in_(PENDING), 1), else_=0)),
+            func.sum(c.attempts),
+            func.sum(c.percent),
             func.max(c.max_score),
-            *(total(scored & (label == b.label)) for b in SCORE_BINS),
-        )
-    ).one()
-    n_enrolled, submitted, on_time, n_scored, pending, submissions, mean, most = (
-        int(row[0] or 0),
-        int(row[1]),
-        int(row[2]),
-        int(row[3]),
-        int(row[4]),
-        int(row[5]),
-        row[6],
-        row[7],
-    )
+        ).group_by(label)
+    ).all()
+    by_bin = {g[0]: int(g[1]) for g in groups if g[0] is not None}
+    n_enrolled = int(enrolled)
+    submitted = sum(int(g[1]) for g in groups)
+    on_time = sum(int(g[2] or 0) for g in groups)
+    pending = sum(int(g[3] or 0) for g in groups)
+    submissions = sum(int(g[4] or 0) for g in groups)
+    n_scored = sum(by_bin.values())
+    total_percent = sum(float(g[5] or 0.0) for g in groups)
+    maxima = [float(g[6]) for g in groups if g[6] is not None]
+    mean = total_percent / n_scored if n_scored else None
+    most = max(maxima) if maxima else None
     counts = Counts(
         enrolled=n_enrolled,
         submitted=submitted,
@@ -188,9 +183,7 @@ def _totals(
         pending=pending,
         submissions=submissions,
     )
-    histogram = [
-        Bin(b.label, b.lower, b.upper, int(n)) for b, n in zip(SCORE_BINS, row[8:], strict=True)
-    ]
+    histogram = [Bin(b.label, b.lower, b.upper, by_bin.get(b.label, 0)) for b in SCORE_BINS]
     return (
         counts,
         round(float(mean), 2) if mean is not None else None,
