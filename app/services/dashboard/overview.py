@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.db import now
@@ -108,20 +108,25 @@ def course_overview(
     students = session.execute(page).all()
     cells = counted_cells(course.id)
     c = cells.c
-    rows = session.execute(
-        select(
-            c.user_id,
-            c.assignment_id,
-            c.status,
-            c.score,
-            c.max_score,
-            c.percent,
-            c.late,
-            c.days,
-            c.attempts,
-            c.submission_id,
-        ).where(c.user_id.in_(select(page.subquery().c.id)))
-    ).all()
+    # Core rows, not ORM ones: a few thousand of them.
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                c.user_id,
+                c.assignment_id,
+                c.status,
+                c.score,
+                c.max_score,
+                c.percent,
+                c.late,
+                c.days,
+                c.attempts,
+                c.submission_id,
+            ).where(c.user_id.in_(select(page.subquery().c.id)))
+        )
+        .all()
+    )
     found = {(r[0], r[1]): _cell(*tuple(r)[2:]) for r in rows}
     matrix = [
         StudentRow(name, [found.get((uid, t.id), MISSING) for t in targets])
@@ -173,15 +178,55 @@ def unsubmitted(
     date: how many enrolled students have no submission, and the first ``names`` of them."""
     moment = now()
     horizon = moment + timedelta(days=within_days)
-    due = [t for t in targets if t.due_at is not None and t.due_at <= horizon]
+    due = sorted(
+        (t for t in targets if t.due_at is not None and t.due_at <= horizon),
+        key=lambda t: (t.due_at, t.assignment),
+    )
+    if not due:
+        return []
+    # One query for them all: each (assignment, student) pair with no submission, numbered
+    # by name within its assignment, with the assignment's count beside it.
+    pairs = (
+        select(
+            CourseAssignment.id.label("assignment_id"),
+            User.name.label("name"),
+            func.row_number()
+            .over(partition_by=CourseAssignment.id, order_by=User.name)
+            .label("place"),
+            func.count().over(partition_by=CourseAssignment.id).label("count"),
+        )
+        .join(User, User.id.in_(students_of(course.id)))
+        .where(
+            CourseAssignment.id.in_([t.id for t in due]),
+            ~exists().where(
+                Submission.course_assignment_id == CourseAssignment.id,
+                Submission.user_id == User.id,
+            ),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(pairs.c.assignment_id, pairs.c.name, pairs.c.count)
+        .where(pairs.c.place <= max(names, 1))
+        .order_by(pairs.c.assignment_id, pairs.c.place)
+    ).all()
+    counts: dict[int, int] = {}
+    first: dict[int, list[str]] = {}
+    for assignment_id, name, count in rows:
+        counts[assignment_id] = int(count)
+        if names:
+            first.setdefault(assignment_id, []).append(name)
     out = []
-    for target in sorted(due, key=lambda t: (t.due_at, t.assignment)):
+    for target in due:
         assert target.due_at is not None
-        query = not_submitted_query(target)
-        count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        first = list(session.scalars(query.order_by(User.name).limit(names))) if names else []
         out.append(
-            Unsubmitted(target.assignment, target.due_at, target.due_at < moment, count, first)
+            Unsubmitted(
+                target.assignment,
+                target.due_at,
+                target.due_at < moment,
+                counts.get(target.id, 0),
+                first.get(target.id, []),
+            )
         )
     return out
 
