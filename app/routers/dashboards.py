@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.deps import CurrentUser, ReadSession, TaughtCourse
 from app.errors import problems
@@ -56,14 +56,17 @@ def course_overview(
         int, Query(ge=0, le=366, description="list who has not submitted what is due this soon")
     ] = 7,
     names: Annotated[int, Query(ge=0, le=500, description="names per unsubmitted list")] = 20,
-) -> OverviewOut:
+) -> Response:
     """Every enrolled student (a page, by name) times every assignment of the course: the
     score that counts (the best current result, scaled to the course's points, after the
     late policy: as in the gradebook) in points and percent, with flags `late`, `missing`
     (no submission), `pending` (not graded yet) and `rejected`; and, for each assignment
     due within `within_days` or overdue, how many have not submitted (the first `names`)."""
     found = dashboard.course_overview(session, course, limit, offset, within_days, names)
-    return OverviewOut.model_validate(found)
+    # Written by pydantic straight to JSON: the matrix is thousands of cells, and the
+    # framework's own pass (to a dict, validated again, then encoded) would double the time.
+    body = OverviewOut.model_validate(found).model_dump_json()
+    return Response(body, media_type="application/json")
 
 
 @router.get(
