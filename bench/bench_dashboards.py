@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -168,8 +169,12 @@ def main() -> int:
     if loaded is not None:
         loaded.pop("token")
         print(f"loaded: {loaded}")
+    before = os.getloadavg()
     figures = run(args.url, args.calls, args.warmup)
     met = report(figures)
+    # Others' work on the machine slows wall times (not CPU times): the load says how much.
+    load_average = {"before": before[0], "after": os.getloadavg()[0], "cpus": os.cpu_count()}
+    print(f"load average: {load_average}")
     backend = make_url(args.url).get_backend_name()
     out = ROOT / "bench" / f"results_dashboards_{backend}.json"
     out.write_text(
