@@ -178,7 +178,16 @@ def main() -> int:
     backend = make_url(args.url).get_backend_name()
     out = ROOT / "bench" / f"results_dashboards_{backend}.json"
     out.write_text(
-        json.dumps({"loaded": loaded, "calls": args.calls, **figures, "targets_met": met}, indent=2)
+        json.dumps(
+            {
+                "loaded": loaded,
+                "calls": args.calls,
+                "load_average": load_average,
+                **figures,
+                "targets_met": met,
+            },
+            indent=2,
+        )
         + "\n"
     )
     print(f"wrote {out.relative_to(ROOT)}")
