@@ -14,7 +14,7 @@ from app.headers import SecurityHeaders
 from app.limits import ENVELOPE_BYTES, BodyLimit
 from app.metrics import Metrics
 from app.queue import Queue
-from app.routers import attempts, courses, health, submissions, tokens
+from app.routers import attempts, courses, dashboards, health, submissions, tokens
 from app.settings import Settings, get_settings
 from app.web import pages
 from graders import sandbox_problem
@@ -79,4 +79,5 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(courses.router)
     app.include_router(tokens.router)
     app.include_router(attempts.router)
+    app.include_router(dashboards.router)
     return app
