@@ -14,7 +14,15 @@ from app.headers import SecurityHeaders
 from app.limits import ENVELOPE_BYTES, BodyLimit
 from app.metrics import Metrics
 from app.queue import Queue
-from app.routers import attempts, courses, health, submissions, tokens
+from app.routers import (
+    assignment_settings,
+    attempts,
+    courses,
+    health,
+    roster,
+    submissions,
+    tokens,
+)
 from app.settings import Settings, get_settings
 from graders import sandbox_problem
 
@@ -76,4 +84,6 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(courses.router)
     app.include_router(tokens.router)
     app.include_router(attempts.router)
+    app.include_router(assignment_settings.router)
+    app.include_router(roster.router)
     return app
