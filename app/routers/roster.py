@@ -185,11 +185,13 @@ async def _form_file(request: Request, limit: int) -> bytes:
     "/courses/{course}/roster/import",
     response_model=ImportOut,
     responses=problems(
+        400,
         401,
         404,
         413,
         415,
         422,
+        s400="A multipart body that cannot be parsed, or with more than one part",
         s404=NOT_TAUGHT,
         s413=f"The roster is over {service.MAX_ROSTER_BYTES:,} bytes",
         s415="Neither text/csv nor a multipart form",
@@ -206,6 +208,12 @@ async def import_roster(
     a multipart form. All or nothing: a row refused answers 422 `invalid-roster` naming
     its line, and nobody is added. A student in the course already is left as they are
     (`enrolled`, no token); each new one's token is in the answer, and only there."""
+
+    def check() -> None:
+        with db.reader() as session:
+            taught_course(session, user, course)
+
+    await run_in_threadpool(check)  # a 404 before the body is read
     text = await roster_text(request)
 
     def run() -> list[service.Imported]:

@@ -239,6 +239,12 @@ def test_an_import_over_the_limit_not_utf8_or_of_another_type_is_refused(
         headers=people_.auth("carol"),
     )
     assert_problem(big, 413)
+    two = client.post(
+        f"{ROSTER}/import",
+        files=[("file", ("a.csv", b"name,role,course\n")), ("file", ("b.csv", b"x"))],
+        headers=people_.auth("carol"),
+    )
+    assert_problem(two, 400)
     assert users(db) == before
 
 
