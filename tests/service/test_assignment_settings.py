@@ -250,8 +250,8 @@ def test_the_services_work_in_a_callers_session_without_http(
         quiz = _target(session, "c1", "rnn-quiz")
         quiz.due_at = datetime.now(UTC) - timedelta(minutes=1)
         with pytest.raises(NotFound):
-            keys.release(session, catalog, quiz, alice, close_open=False)
-        released = keys.release(session, catalog, quiz, carol, close_open=False)
+            keys.release(session, catalog, quiz, alice, close=False)
+        released = keys.release(session, catalog, quiz, carol, close=False)
         assert released.released
     with db.reader() as session:
         fields = session.scalars(select(SettingChange.field).order_by(SettingChange.id)).all()
@@ -286,3 +286,24 @@ def test_the_history_table_comes_with_0006_and_goes_with_it(database_url: str):
         engine.dispose()
         migrate.downgrade(database_url, "base")
         migrate.upgrade(database_url)
+
+
+def test_changes_made_at_once_chain_in_the_history(client: TestClient, people_: People):
+    """Each change's old value is the value the one before it set: two instructors saving
+    at once never both record replacing the same value."""
+    from concurrent.futures import ThreadPoolExecutor
+    from itertools import pairwise
+
+    carol = people_.auth("carol")
+
+    def change(limit: int) -> int:
+        return client.patch(SETTINGS, json={"attempt_limit": limit}, headers=carol).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(change, range(1, 17))) == {200}
+    page = client.get(CHANGES, params={"limit": 200}, headers=carol).json()
+    chain = list(reversed(page["items"]))
+    assert chain[0]["old"] is None and len(chain) == page["total"] == 16
+    for before, after in pairwise(chain):
+        assert after["old"] == before["new"]
+    assert client.get(SETTINGS, headers=carol).json()["attempt_limit"] == chain[-1]["new"]

@@ -15,7 +15,7 @@ from app.models import CourseAssignment, Enrolment, QuizAttempt, User
 from app.services.access import course_assignment, role_in, taught_assignment
 from app.services.assignment_settings import record
 from app.services.errors import Conflict, NotFound
-from app.services.quiz.attempts import close
+from app.services.quiz.attempts import close as close_attempt
 from app.services.quiz.deadlines import attempts_allowed, quiz_of
 from app.services.quiz.views import question_views
 from graders import Assignment, Catalog
@@ -49,7 +49,7 @@ def release_keys(
     (:class:`NotFound` for anyone but the course's instructors)."""
     with db.session() as session:
         target = taught_assignment(session, user, course, quiz)
-        return release(session, catalog, target, user, close_open)
+        return release(session, catalog, target, user, close=close_open)
 
 
 def release(
@@ -57,7 +57,7 @@ def release(
     catalog: Catalog,
     target: CourseAssignment,
     user: User,
-    close_open: bool = False,
+    close: bool = False,
 ) -> Keys:
     """Release a quiz's keys to the course, in the caller's transaction; from then on no
     attempt at it can start. Only an instructor of the course may (:class:`NotFound` for
@@ -65,8 +65,8 @@ def release(
 
     While an attempt is open, or a student can still start one, :class:`Conflict`
     (``attempts-open``): a key seen during an attempt would be copied into it. With
-    ``close_open`` the open attempts are submitted as saved first, and counted in
-    ``closed``. Releasing keys already released changes (and records) nothing."""
+    ``close`` the open attempts are submitted as saved first, and counted in ``closed``.
+    Releasing keys already released changes (and records) nothing."""
     if role_in(session, user, target.course_id) != "instructor":
         raise NotFound(f"quiz {target.assignment}")
     assignment = quiz_of(catalog, target)
@@ -86,7 +86,7 @@ def release(
     startable = _can_start(
         session, target, allowed=attempts_allowed(target, assignment), moment=stamp
     )
-    if not close_open and (open_ones or startable):
+    if not close and (open_ones or startable):
         count = len(open_ones)
         why = f"{count} attempt{'s are' if count != 1 else ' is'} open"
         if startable:
@@ -98,7 +98,7 @@ def release(
             open_attempts=count,
             can_start=startable,
         )
-    closed = sum(close(session, a, target, assignment, stamp) for a in open_ones)
+    closed = sum(close_attempt(session, a, target, assignment, stamp) for a in open_ones)
     target.keys_released = True
     note = f"{closed} open attempt{'s' if closed != 1 else ''} submitted as saved" if closed else ""
     record(session, target, user, "keys_released", False, True, note=note, at=stamp)
