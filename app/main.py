@@ -14,7 +14,16 @@ from app.headers import SecurityHeaders
 from app.limits import ENVELOPE_BYTES, BodyLimit
 from app.metrics import Metrics
 from app.queue import Queue
-from app.routers import attempts, courses, dashboards, health, submissions, tokens
+from app.routers import (
+    assignment_settings,
+    attempts,
+    courses,
+    dashboards,
+    health,
+    roster,
+    submissions,
+    tokens,
+)
 from app.settings import Settings, get_settings
 from app.web import pages
 from graders import sandbox_problem
@@ -80,4 +89,6 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(tokens.router)
     app.include_router(attempts.router)
     app.include_router(dashboards.router)
+    app.include_router(assignment_settings.router)
+    app.include_router(roster.router)
     return app

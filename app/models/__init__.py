@@ -4,6 +4,7 @@
 from app.models.courses import Course, CourseAssignment
 from app.models.people import Enrolment, Token, User
 from app.models.quizzes import QuizAttempt
+from app.models.settings_history import SettingChange
 from app.models.submissions import (
     GradingRun,
     Submission,
@@ -30,6 +31,7 @@ __all__ = [
     "Role",
     "RunStatus",
     "SigninLink",
+    "SettingChange",
     "Submission",
     "SubmissionFile",
     "SubmissionStatus",

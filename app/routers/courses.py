@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 from fastapi.responses import Response as PlainResponse
@@ -171,23 +171,39 @@ def regrade_assignment(
     response_class=PlainResponse,
     responses={
         200: {
-            "description": "One row per student per assignment: " + ", ".join(gradebook.COLUMNS),
+            "description": "`layout=long` (the default): one row per student per assignment, "
+            + ", ".join(gradebook.COLUMNS)
+            + ". `layout=wide`: one row per student, "
+            + ", ".join(gradebook.WIDE_LEADING)
+            + ", then one column per assignment (for Canvas and Moodle imports)",
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
         **problems(401, 404, 422, s404="No such course (or the caller does not teach it)"),
     },
     summary="The course's gradebook as CSV (instructors)",
 )
-def gradebook_csv(course: TaughtCourse, session: ReadSession) -> PlainResponse:
+def gradebook_csv(
+    course: TaughtCourse,
+    session: ReadSession,
+    layout: Annotated[Literal["long", "wide"], Query()] = "long",
+) -> PlainResponse:
     """Each student's score per assignment: their **best** current result, scaled to the
     course's points, after the late policy (`none`, `penalty` per started day late, or
     `cap`) applied to each late submission. No graded result: an empty score and the state
-    of the latest submission (`missing` when there is none; `rejected` scores 0)."""
+    of the latest submission (`missing` when there is none; `rejected` scores 0).
+
+    `layout=wide` has one row per student and one column per assignment holding that
+    score (empty without one), after the leading columns a Canvas import requires; see
+    docs/api.md for importing it into Canvas or Moodle."""
     name = re.sub(r"[^A-Za-z0-9._-]", "_", course.slug)
+    if layout == "wide":
+        text, suffix = gradebook.gradebook_wide_csv(session, course), "-wide"
+    else:
+        text, suffix = gradebook.gradebook_csv(session, course), ""
     return PlainResponse(
-        gradebook.gradebook_csv(session, course),
+        text,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}-gradebook.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}-gradebook{suffix}.csv"'},
     )
 
 

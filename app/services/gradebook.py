@@ -60,15 +60,20 @@ class Entry:
     note: str = ""
 
 
-def entries(session: Session, course: Course) -> list[Entry]:
-    """Every student of ``course`` times every assignment it sets, by student then assignment."""
-    targets = list(
+def course_assignments(session: Session, course: Course) -> list[CourseAssignment]:
+    """The assignments ``course`` sets, by id."""
+    return list(
         session.scalars(
             select(CourseAssignment)
             .where(CourseAssignment.course_id == course.id)
             .order_by(CourseAssignment.assignment)
         )
     )
+
+
+def entries(session: Session, course: Course) -> list[Entry]:
+    """Every student of ``course`` times every assignment it sets, by student then assignment."""
+    targets = course_assignments(session, course)
     students = list(
         session.execute(
             select(User.id, User.name)
@@ -146,4 +151,35 @@ def gradebook_csv(session: Session, course: Course) -> str:
                 text_cell(cell.note),
             ]
         )
+    return out.getvalue()
+
+
+WIDE_LEADING = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+"""The wide layout's first columns: the ones a Canvas gradebook import requires; Moodle's
+import maps ``SIS Login ID`` (the Markwell name) to its users' username."""
+
+
+def wide_rows(session: Session, course: Course) -> list[list[str]]:
+    """The gradebook for an LMS import: a header (``WIDE_LEADING``, then one column per
+    assignment, by id), then one row per student with the score that counts for each
+    (empty without one). Every cell is neutralised as ``graders.text_cell`` does, so none
+    reaches a spreadsheet as a formula."""
+    targets = course_assignments(session, course)
+    header = [*WIDE_LEADING, *(t.assignment for t in targets)]
+    scores: dict[str, dict[str, str]] = {}
+    for cell in entries(session, course):
+        row = scores.setdefault(cell.student, {})
+        row[cell.assignment] = "" if cell.score is None else score_cell(cell.score)
+    rows = [header]
+    for student, by_assignment in scores.items():
+        rows.append(
+            [student, "", "", student, ""] + [by_assignment.get(t.assignment, "") for t in targets]
+        )
+    return [[text_cell(value) for value in row] for row in rows]
+
+
+def gradebook_wide_csv(session: Session, course: Course) -> str:
+    """:func:`wide_rows` as CSV text (``\\r\\n`` line ends)."""
+    out = io.StringIO()
+    csv.writer(out).writerows(wide_rows(session, course))
     return out.getvalue()

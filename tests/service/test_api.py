@@ -825,6 +825,7 @@ def test_no_operation_answers_a_server_error(
             "submission_id": sid,
             "quiz": "rnn-quiz",
             "attempt_id": aid,
+            "student": "bob",
         }
         positive, negative = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
         for operation in operations:
