@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -73,7 +74,7 @@ class RegradeDiff:
     """The submissions whose score moved, biggest move first (at most ``limit``)."""
 
 
-def _regrade_runs(course_assignment_id: int, since: datetime) -> Select[tuple[GradingRun]]:
+def _regrade_runs(course_assignment_id: int, since: datetime) -> Select[Any]:
     return (
         select(GradingRun)
         .join(Submission, Submission.id == GradingRun.submission_id)
@@ -88,7 +89,7 @@ def _regrade_runs(course_assignment_id: int, since: datetime) -> Select[tuple[Gr
 def progress(session: Session, course_assignment_id: int, since: datetime) -> Progress:
     """Counts of the regrade's runs by where they stand."""
     runs = _regrade_runs(course_assignment_id, since).subquery()
-    counts = dict(
+    counts: dict[str, int] = dict(
         session.execute(select(runs.c.status, func.count()).group_by(runs.c.status)).all()
     )
     queued, running = counts.pop("queued", 0), counts.pop("running", 0)
