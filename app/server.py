@@ -20,6 +20,10 @@ from app.errors import Problem, problem_response
 from app.settings import Settings
 
 RETRY_SECONDS = 1
+LINGER_SECONDS = 2.0
+"""How long a refused connection's further bytes are read and dropped before it is closed:
+closing at once, while the client is still sending, would reset the connection and lose the
+answer with it."""
 
 
 def busy(connections: int) -> Problem:
@@ -55,6 +59,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_seen = 0
         self._in_head = True
+        self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -65,6 +70,8 @@ class GuardedProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
         if self._in_head:
             self._head_seen += len(data)
         super().data_received(data)
@@ -117,9 +124,13 @@ class GuardedProtocol(HttpToolsProtocol):
         self._refuse(head_problem(408, "request-timeout", "Request Timeout", detail))
 
     def _refuse(self, answer: bytes) -> None:
+        """Answer, end the sending side, drop what still arrives, and close a little later."""
         self._disarm()
+        self._refused = True
         self.transport.write(answer)
-        self.transport.close()
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
 
 def protocol(settings: Settings) -> type[GuardedProtocol]:
