@@ -18,23 +18,20 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.logs import configure as configure_logs
     from app.main import create_app
+    from app.server import uvicorn_options
 
     configure_logs(logging.INFO)
     settings = get_settings()
     # uvicorn turns SIGTERM and SIGINT into a graceful shutdown, which runs the lifespan's
     # exit: the queue stops taking work and running gradings get their grace period.
+    # Slow or oversized request heads and connection floods are refused by app.server's
+    # protocol; slow bodies and uploads without a token by app.limits.
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port,
         log_level="info",
-        access_log=settings.access_log,
-        timeout_graceful_shutdown=int(settings.grace_seconds) + 5,
-        # Idle connections, oversized heads and connection floods are refused by the server;
-        # slow bodies and uploads without a token by app.limits.
-        timeout_keep_alive=settings.keep_alive_seconds,
-        limit_concurrency=settings.max_connections,
-        h11_max_incomplete_event_size=settings.header_bytes,
+        **uvicorn_options(settings),
     )
     return 0
 

@@ -80,9 +80,12 @@ class Settings(BaseSettings):
     keep_alive_seconds: int = Field(5, ge=1)
     """How long ``serve`` keeps an idle connection open between requests."""
     max_connections: int = Field(200, ge=1)
-    """Concurrent connections (and requests) ``serve`` takes; past it, 503 at once."""
+    """Concurrent connections (and requests) ``serve`` takes; past it, 429 at once."""
     header_bytes: int = Field(64 * 1024, ge=4096)
-    """Largest request head (request line and headers) ``serve`` reads."""
+    """Largest request head (request line and headers) ``serve`` reads; past it, 431."""
+    header_seconds: float = Field(10.0, gt=0)
+    """Longest a request head may take to arrive; past it, 408 and the connection closed (an
+    idle new connection is closed)."""
     access_log: bool = True
     """One JSON line per HTTP request (off when a proxy in front already logs them)."""
     api_docs: bool = False

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app.db import Database
 from app.main import create_app
 from app.models import Submission
+from app.server import GuardedProtocol
 from app.services import submissions
 from app.settings import Settings
 from tests.service.conftest import People, RecordingQueue
@@ -311,5 +312,8 @@ def test_serve_gives_uvicorn_the_connection_limits(monkeypatch: pytest.MonkeyPat
         assert args.func(args) == 0
     finally:
         get_settings.cache_clear()
-    assert seen["timeout_keep_alive"] == 7 and seen["limit_concurrency"] == 33
-    assert seen["h11_max_incomplete_event_size"] == 64 * 1024
+    assert seen["timeout_keep_alive"] == 7
+    protocol = seen["http"]
+    assert isinstance(protocol, type) and issubclass(protocol, GuardedProtocol)
+    assert protocol.max_connections == 33 and protocol.head_bytes == 64 * 1024
+    assert "limit_concurrency" not in seen  # its plain-text 503 is not how a flood is answered
