@@ -14,6 +14,7 @@ from app import auth
 from app.db import Database, changed, now
 from app.models import Course, CourseAssignment, Enrolment, Token, User
 from app.models.vocabulary import ROLES, Role
+from app.services import web_sessions
 from graders import Catalog
 
 
@@ -68,6 +69,8 @@ def revoke(db: Database, name: str) -> int:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
             raise LookupError(f"no user {name!r}")
+        # Their browsers too, those signed in with a link included.
+        web_sessions.end_all_in(session, user.id)
         return changed(
             session,
             update(Token)

@@ -124,11 +124,28 @@ def test_sign_out_deletes_the_session_row(client, people_, db):
     assert client.get("/courses/c1", follow_redirects=False).status_code == 303
 
 
-def test_revoking_a_users_tokens_ends_their_sessions(client, people_, db):
+def test_revoking_a_user_ends_their_sessions_those_from_a_link_too(client, people_, db):
     sign_in(client, people_.tokens["alice"])
     assert client.get("/courses/c1").status_code == 200
+    with db.session() as session:
+        alice = session.scalar(select(User).where(User.name == "alice"))
+        link = web_sessions.issue_signin_link(session, alice)
+    secret = web_sessions.use_link(db, link, 1)
+    assert secret is not None and web_sessions.lookup(db, secret, 1) is not None
     people.revoke(db, "alice")
     assert client.get("/courses/c1", follow_redirects=False).status_code == 303
+    assert web_sessions.lookup(db, secret, 1) is None
+
+
+def test_revoking_the_token_signed_in_with_ends_that_session_only(client, people_, db, settings):
+    second = people.add_user(db, settings.catalog(), "alice", "student", "c1").token
+    sign_in(client, people_.tokens["alice"])
+    other = web_sessions.sign_in_with_token(db, second, 1)
+    assert other is not None
+    logout = client.delete("/api/v1/tokens/current", headers=people_.auth("alice"))
+    assert logout.status_code == 204
+    assert client.get("/courses/c1", follow_redirects=False).status_code == 303
+    assert web_sessions.lookup(db, other, 1) is not None
 
 
 def test_a_session_expires_and_idles_out(client, people_, settings):
