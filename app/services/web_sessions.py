@@ -153,9 +153,17 @@ def purge_expired(db: Database) -> int:
     return gone
 
 
-def issue_signin_link(session: Session, user: User, hours: float = 72.0) -> str:
-    """A one-time sign-in link's secret for ``user``, valid ``hours`` (the only time it exists
-    in clear: the page at ``/signin/link/{secret}`` takes it)."""
+def issue_signin_link(db: Database, user: User, hours: float = 72.0) -> str:
+    """A one-time sign-in link's secret for ``user``, valid ``hours``
+    (``MARKWELL_SIGNIN_LINK_HOURS``): the only time it exists in clear. The link is
+    ``/signin/link/{secret}``."""
+    with db.session() as session:
+        return issue_signin_link_in(session, user, hours)
+
+
+def issue_signin_link_in(session: Session, user: User, hours: float = 72.0) -> str:
+    """:func:`issue_signin_link` inside ``session``'s transaction (a roster import that
+    makes users and their links at once)."""
     secret = new_secret()
     stamp = now()
     session.add(
