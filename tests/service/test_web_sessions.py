@@ -72,6 +72,9 @@ def test_the_cookie_is_secure_over_https_and_behind_a_trusted_proxy_only(client,
     settings.trust_proxy = True
     trusted = client.post("/signin", data=data, headers=forwarded, follow_redirects=False)
     assert "Secure" in trusted.headers["set-cookie"]
+    settings.trust_proxy = False
+    direct = client.post("https://testserver/signin", data=data, follow_redirects=False)
+    assert "Secure" in direct.headers["set-cookie"]
 
 
 def test_a_sign_in_without_the_csrf_token_is_a_403_page(client, people_):
