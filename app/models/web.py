@@ -18,6 +18,10 @@ class WebSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tokens.id", ondelete="CASCADE"), default=None, index=True
+    )
+    """The token it was signed in with (``None``: a sign-in link); revoking it ends it."""
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

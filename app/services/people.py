@@ -14,6 +14,7 @@ from app import auth
 from app.db import Database, changed, now
 from app.models import Course, CourseAssignment, Enrolment, Token, User
 from app.models.vocabulary import ROLES, Role
+from app.services import web_sessions
 from graders import Catalog
 
 
@@ -68,7 +69,7 @@ def enrol(session: Session, catalog: Catalog, name: str, role: str, course: str)
 
 
 def revoke(db: Database, name: str) -> int:
-    """Revoke every live token of ``name``; returns how many."""
+    """Revoke every live token of ``name`` and sign their browsers out; returns how many tokens."""
     with db.session() as session:
         user = session.scalar(select(User).where(User.name == name))
         if user is None:
@@ -77,7 +78,9 @@ def revoke(db: Database, name: str) -> int:
 
 
 def revoke_tokens(session: Session, user_id: int) -> int:
-    """Revoke every live token of the user, in the caller's transaction; returns how many."""
+    """Revoke every live token of the user, in the caller's transaction, and sign their
+    browsers out (those signed in with a link included); returns how many tokens."""
+    web_sessions.end_all_in(session, user_id)
     return changed(
         session,
         update(Token)

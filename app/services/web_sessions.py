@@ -1,10 +1,10 @@
 """Browser sessions and one-time sign-in links: made, looked up, ended, without HTTP.
 
 A session's secret lives only in the browser's cookie; the database keeps its SHA-256, as it
-does for tokens. A session ends at its expiry, after an idle spell, when it is signed out, and
-when its user's tokens are revoked (``markwell users revoke``): a session is refused once any
-token of its user was revoked after it started, so revoking a person signs every browser of
-theirs out without the revocation having to know about sessions.
+does for tokens. A session ends at its expiry, after an idle spell, when it is signed out, when
+the token it was signed in with is revoked (it is checked at every lookup), and when its user
+is revoked (``markwell users revoke`` calls :func:`end_all_in`: a session from a sign-in link
+has no token to check).
 
 The forms' CSRF token is derived from the session's secret (:func:`csrf_token`): only a page
 served to that browser can carry it, and nothing more needs to be stored.
@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Exists, delete, exists, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app import auth
@@ -64,8 +64,9 @@ class SignedIn:
     session_id: int
 
 
-def start(db: Database, user_id: int, hours: float) -> str:
-    """A new session for ``user_id`` lasting ``hours``; returns the cookie's secret."""
+def start(db: Database, user_id: int, hours: float, token_id: int | None = None) -> str:
+    """A new session for ``user_id`` lasting ``hours`` (signed in with ``token_id``, or a
+    link); returns the cookie's secret."""
     secret = new_secret()
     stamp = now()
     with db.session() as session:
@@ -74,6 +75,7 @@ def start(db: Database, user_id: int, hours: float) -> str:
         session.add(
             WebSession(
                 user_id=user_id,
+                token_id=token_id,
                 digest=digest(secret),
                 created_at=stamp,
                 seen_at=stamp,
@@ -85,18 +87,18 @@ def start(db: Database, user_id: int, hours: float) -> str:
 
 def sign_in_with_token(db: Database, token: str, hours: float) -> str | None:
     """A new session for the owner of ``token``; ``None`` for an unknown or revoked token."""
+    token = token.strip()
+    if not token.startswith(auth.PREFIX) or len(token) > LONGEST_SECRET:
+        return None
     with db.reader() as session:
-        user = auth.authenticate(session, token.strip())
-        user_id = user.id if user is not None else None
-    return start(db, user_id, hours) if user_id is not None else None
-
-
-def _revoked_since_start() -> Exists:
-    return exists().where(
-        Token.user_id == WebSession.user_id,
-        Token.revoked_at.is_not(None),
-        Token.revoked_at >= WebSession.created_at,
-    )
+        found = session.execute(
+            select(Token.id, Token.user_id).where(
+                Token.digest == auth.digest(token), Token.revoked_at.is_(None)
+            )
+        ).first()
+    if found is None:
+        return None
+    return start(db, found.user_id, hours, token_id=found.id)
 
 
 def lookup(db: Database, secret: str, idle_hours: float) -> SignedIn | None:
@@ -109,11 +111,12 @@ def lookup(db: Database, secret: str, idle_hours: float) -> SignedIn | None:
         row = session.execute(
             select(WebSession.id, WebSession.user_id, User.name, WebSession.seen_at)
             .join(User, User.id == WebSession.user_id)
+            .outerjoin(Token, Token.id == WebSession.token_id)
             .where(
                 WebSession.digest == digest(secret),
                 WebSession.expires_at > stamp,
                 WebSession.seen_at > stamp - timedelta(hours=idle_hours),
-                ~_revoked_since_start(),
+                or_(WebSession.token_id.is_(None), Token.revoked_at.is_(None)),
             )
         ).first()
     if row is None:
@@ -135,10 +138,10 @@ def end(db: Database, secret: str) -> bool:
         return changed(session, delete(WebSession).where(WebSession.digest == digest(secret))) > 0
 
 
-def end_all(db: Database, user_id: int) -> int:
-    """Sign every browser of ``user_id`` out; how many sessions ended."""
-    with db.session() as session:
-        return changed(session, delete(WebSession).where(WebSession.user_id == user_id))
+def end_all_in(session: Session, user_id: int) -> int:
+    """Sign every browser of ``user_id`` out, in ``session``'s transaction; how many
+    sessions ended."""
+    return changed(session, delete(WebSession).where(WebSession.user_id == user_id))
 
 
 def purge_expired(db: Database) -> int:
@@ -150,9 +153,17 @@ def purge_expired(db: Database) -> int:
     return gone
 
 
-def issue_signin_link(session: Session, user: User, hours: float = 72.0) -> str:
-    """A one-time sign-in link's secret for ``user``, valid ``hours`` (the only time it exists
-    in clear: the page at ``/signin/link/{secret}`` takes it)."""
+def issue_signin_link(db: Database, user: User, hours: float = 72.0) -> str:
+    """A one-time sign-in link's secret for ``user``, valid ``hours``
+    (``MARKWELL_SIGNIN_LINK_HOURS``): the only time it exists in clear. The link is
+    ``/signin/link/{secret}``."""
+    with db.session() as session:
+        return issue_signin_link_in(session, user, hours)
+
+
+def issue_signin_link_in(session: Session, user: User, hours: float = 72.0) -> str:
+    """:func:`issue_signin_link` inside ``session``'s transaction (a roster import that
+    makes users and their links at once)."""
     secret = new_secret()
     stamp = now()
     session.add(

@@ -1,5 +1,5 @@
 """Jinja2 for the pages: autoescaped everywhere (every value from a person is text, never
-markup), with the helpers the templates share."""
+markup), with the filters the templates share."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _digest_table(name: str, *columns: sa.Column) -> None:
+def _digest_table(name: str, *columns: sa.Column | sa.ForeignKeyConstraint) -> None:
     op.create_table(
         name,
         sa.Column("id", sa.Integer(), nullable=False),
@@ -39,11 +39,19 @@ def _digest_table(name: str, *columns: sa.Column) -> None:
 def upgrade() -> None:
     _digest_table(
         "web_sessions",
+        sa.Column("token_id", sa.Integer(), nullable=True),
         sa.Column("seen_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["token_id"],
+            ["tokens.id"],
+            name=op.f("fk_web_sessions_token_id_tokens"),
+            ondelete="CASCADE",
+        ),
     )
     with op.batch_alter_table("web_sessions") as batch:
         batch.create_index(batch.f("ix_web_sessions_expires_at"), ["expires_at"], unique=False)
+        batch.create_index(batch.f("ix_web_sessions_token_id"), ["token_id"], unique=False)
     _digest_table(
         "signin_links",
         sa.Column("expires_at", app.db.UTCDateTime(timezone=True), nullable=False),

@@ -72,6 +72,9 @@ def test_the_cookie_is_secure_over_https_and_behind_a_trusted_proxy_only(client,
     settings.trust_proxy = True
     trusted = client.post("/signin", data=data, headers=forwarded, follow_redirects=False)
     assert "Secure" in trusted.headers["set-cookie"]
+    settings.trust_proxy = False
+    direct = client.post("https://testserver/signin", data=data, follow_redirects=False)
+    assert "Secure" in direct.headers["set-cookie"]
 
 
 def test_a_sign_in_without_the_csrf_token_is_a_403_page(client, people_):
@@ -124,11 +127,28 @@ def test_sign_out_deletes_the_session_row(client, people_, db):
     assert client.get("/courses/c1", follow_redirects=False).status_code == 303
 
 
-def test_revoking_a_users_tokens_ends_their_sessions(client, people_, db):
+def test_revoking_a_user_ends_their_sessions_those_from_a_link_too(client, people_, db):
     sign_in(client, people_.tokens["alice"])
     assert client.get("/courses/c1").status_code == 200
+    with db.session() as session:
+        alice = session.scalar(select(User).where(User.name == "alice"))
+        link = web_sessions.issue_signin_link_in(session, alice)
+    secret = web_sessions.use_link(db, link, 1)
+    assert secret is not None and web_sessions.lookup(db, secret, 1) is not None
     people.revoke(db, "alice")
     assert client.get("/courses/c1", follow_redirects=False).status_code == 303
+    assert web_sessions.lookup(db, secret, 1) is None
+
+
+def test_revoking_the_token_signed_in_with_ends_that_session_only(client, people_, db, settings):
+    second = people.add_user(db, settings.catalog(), "alice", "student", "c1").token
+    sign_in(client, people_.tokens["alice"])
+    other = web_sessions.sign_in_with_token(db, second, 1)
+    assert other is not None
+    logout = client.delete("/api/v1/tokens/current", headers=people_.auth("alice"))
+    assert logout.status_code == 204
+    assert client.get("/courses/c1", follow_redirects=False).status_code == 303
+    assert web_sessions.lookup(db, other, 1) is not None
 
 
 def test_a_session_expires_and_idles_out(client, people_, settings):
@@ -144,9 +164,9 @@ def test_a_session_expires_and_idles_out(client, people_, settings):
 
 
 def test_a_sign_in_link_asks_first_and_then_works_once(client, people_, db):
-    with db.session() as session:
+    with db.reader() as session:
         alice = session.scalar(select(User).where(User.name == "alice"))
-        secret = web_sessions.issue_signin_link(session, alice)
+    secret = web_sessions.issue_signin_link(db, alice)
     page = client.get(f"/signin/link/{secret}")
     assert page.status_code == 200 and "alice" in page.text
     assert client.get(f"/signin/link/{secret}").status_code == 200  # a scanner's visit
@@ -162,7 +182,7 @@ def test_a_sign_in_link_asks_first_and_then_works_once(client, people_, db):
 def test_an_expired_sign_in_link_is_refused(client, people_, db):
     with db.session() as session:
         alice = session.scalar(select(User).where(User.name == "alice"))
-        secret = web_sessions.issue_signin_link(session, alice, hours=1)
+        secret = web_sessions.issue_signin_link_in(session, alice, hours=1)
     later = now() + timedelta(hours=2)
     with use_clock(lambda: later):
         assert client.get(f"/signin/link/{secret}").status_code == 404
