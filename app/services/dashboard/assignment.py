@@ -33,7 +33,7 @@ class Counts:
     scored: int
     """Students with a counted score (graded, needs-grading, or rejected: 0)."""
     pending: int
-    """Students whose only submissions wait for their first result."""
+    """Students with no counted result whose latest submission waits to be graded."""
     submissions: int
 
 
