@@ -33,7 +33,7 @@ class Counts:
     scored: int
     """Students with a counted score (graded, needs-grading, or rejected: 0)."""
     pending: int
-    """Students whose only submissions wait for their first result."""
+    """Students with no counted result whose latest submission waits to be graded."""
     submissions: int
 
 
@@ -119,7 +119,7 @@ class AssignmentDashboard:
 def assignment_dashboard(
     session: Session, target: CourseAssignment, top: int = 10
 ) -> AssignmentDashboard:
-    """The dashboard of ``target``: six aggregate queries, whatever the class size."""
+    """The dashboard of ``target``: seven small aggregate queries, whatever the class size."""
     cells = counted_cells(target.course_id, [target.id])
     counts, mean, histogram, most = _totals(session, target, cells)
     found = mistakes(session, target)
