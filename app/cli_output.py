@@ -84,6 +84,10 @@ def print_result(result: Result) -> None:
     for t in result.tests:
         points = f"{t.score:g}/{t.max_score:g}"
         print(f"{t.name:<{width}}  {points:>11}  {t.status:<8} {t.feedback}")
+    if result.notebook:
+        print("the notebook itself:")
+        for verdict in result.notebook:
+            print(f"  cell {verdict.cell}: {verdict.status}: {verdict.detail}")
     waiting = len(result.pending)
     note = f" ({waiting} part{'s' if waiting > 1 else ''} awaiting grading)" if waiting else ""
     print(f"{result.assignment}: {result.score:g}/{result.max_score:g}{note}")

@@ -51,10 +51,13 @@ from graders.report import CellReport, RunReport
 from graders.result import (
     RESULT_STATUSES,
     TEST_STATUSES,
+    VERDICT_STATUSES,
+    CellVerdict,
     Result,
     ResultStatus,
     TestResult,
     TestStatus,
+    VerdictStatus,
 )
 from graders.sandbox.config import SandboxConfig
 from graders.session import NotebookSession, run_notebook
@@ -72,6 +75,7 @@ __all__ = [  # noqa: RUF022
     "Case",
     "Catalog",
     "CellReport",
+    "CellVerdict",
     "CheckRun",
     "ComputedKey",
     "Finding",
@@ -100,6 +104,8 @@ __all__ = [  # noqa: RUF022
     "TestStatus",
     "UnknownAssignment",
     "UnsupportedValue",
+    "VERDICT_STATUSES",
+    "VerdictStatus",
     "cgroup_problem",
     "check_keys",
     "compute_keys",

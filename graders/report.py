@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from graders.result import MAX_CELL_VERDICTS, CellVerdict
 
 CellStatus = Literal[
     "ok", "error", "timeout", "memory", "output-limit", "killed", "crashed", "skipped"
@@ -47,3 +50,27 @@ class RunReport:
     def to_json(self) -> dict[str, Any]:
         """The JSON of ``markwell run --json``."""
         return asdict(self)
+
+    def verdicts(self) -> tuple[CellVerdict, ...]:
+        """The cells that did not run cleanly, for the result: numbered from 1, each with
+        its one-line reason; past :data:`MAX_CELL_VERDICTS`, the first ones and the last
+        (which says where the run stopped)."""
+        found = [
+            CellVerdict(c.index + 1, c.status, c.detail or c.status)
+            for c in self.cells
+            if c.status != "ok"
+        ]
+        if len(found) > MAX_CELL_VERDICTS:
+            found = [*found[: MAX_CELL_VERDICTS - 1], found[-1]]
+        return tuple(found)
+
+    def breach_defining(self, cell_sources: list[str], name: str) -> CellReport | None:
+        """The cell that failed on a limit or an error before it could define ``name``
+        (its source holds ``def name(`` or ``class name``), if one did."""
+        pattern = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b", re.M)
+        for cell in self.cells:
+            if cell.status in ("ok", "skipped") or not 0 <= cell.index < len(cell_sources):
+                continue
+            if pattern.search(cell_sources[cell.index]):
+                return cell
+        return None

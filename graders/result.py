@@ -17,6 +17,14 @@ RESULT_STATUSES: tuple[ResultStatus, ...] = get_args(ResultStatus)
 
 PENDING_FEEDBACK = "This part awaits grading by hand; its points count once it is graded."
 
+VerdictStatus = Literal[
+    "error", "timeout", "memory", "output-limit", "killed", "crashed", "skipped"
+]
+"""How a cell of the notebook failed (``skipped``: the submission's time ran out before it)."""
+VERDICT_STATUSES: tuple[VerdictStatus, ...] = get_args(VerdictStatus)
+MAX_CELL_VERDICTS = 20
+"""Cells a result names at most; a notebook failing in more is summed up by the last one."""
+
 _R = TypeVar("_R", bound="Result")
 _T = TypeVar("_T", bound="TestResult")
 
@@ -76,6 +84,23 @@ class TestResult:
 
 
 @dataclass(frozen=True)
+class CellVerdict:
+    """How one cell of the notebook went wrong: ``cell`` counts every cell from 1, as the
+    notebook shows them; ``detail`` is one line naming the limit it hit or its error."""
+
+    cell: int
+    status: VerdictStatus
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cell": self.cell, "status": self.status, "detail": self.detail}
+
+    @classmethod
+    def _read(cls, doc: _Document) -> CellVerdict:
+        return cls(doc.integer("cell"), doc.choice("status", VERDICT_STATUSES), doc.text("detail"))
+
+
+@dataclass(frozen=True)
 class Result:
     """The grade of one submission."""
 
@@ -86,6 +111,8 @@ class Result:
     tests: tuple[TestResult, ...] = ()
     reason: str = ""
     """Why a submission was rejected or the grader failed (empty when graded)."""
+    notebook: tuple[CellVerdict, ...] = ()
+    """The cells of the notebook that failed, stopped or were not run, in order."""
 
     @classmethod
     def graded(cls, assignment: str, tests: list[TestResult]) -> Result:
@@ -114,6 +141,8 @@ class Result:
         }
         if self.reason:
             doc["reason"] = self.reason
+        if self.notebook:
+            doc["notebook"] = [cell.to_json() for cell in self.notebook]
         return doc
 
     @classmethod
@@ -133,6 +162,7 @@ class Result:
             max_score=top.number("max_score"),
             tests=tuple(TestResult._read(test) for test in tests),
             reason=top.text("reason", ""),
+            notebook=tuple(CellVerdict._read(c) for c in top.items("notebook", "a cell verdict")),
         )
 
 
@@ -169,18 +199,24 @@ class _Document:
             raise self._problem(key, f"must be a finite number, not {value!r}")
         return float(value)
 
+    def integer(self, key: str) -> int:
+        value = self._get(key, None)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._problem(key, f"must be a whole number, not {_kind(value)}")
+        return value
+
     def choice(self, key: str, choices: tuple[Any, ...]) -> Any:
         value = self._get(key, None)
         if value not in choices:
             raise self._problem(key, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
 
-    def items(self, key: str) -> list[_Document]:
+    def items(self, key: str, what: str = "a test") -> list[_Document]:
         value = self._get(key, [])
         if not isinstance(value, list):
             raise self._problem(key, f"must be a list, not {_kind(value)}")
         prefix = f"{self.where}.{key}" if self.where else key
-        return [_Document(item, "a test", f"{prefix}[{i}]") for i, item in enumerate(value)]
+        return [_Document(item, what, f"{prefix}[{i}]") for i, item in enumerate(value)]
 
 
 def _kind(value: object) -> str:

@@ -5,6 +5,7 @@ run, so a run that the reconciler gave to another worker is recorded once."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from app.logs import bound
 from app.models import GradingRun, Submission, SubmissionFile
 from app.services.results.dispatch import WarmKernels, Work, graded_outcome
 from app.services.results.record import held_by, record_result
-from graders import Catalog, Graded, Limits, SandboxConfig
+from graders import Catalog, CellVerdict, Graded, Limits, Result, SandboxConfig
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,25 @@ def _work_of(db: Database, run_id: int) -> Work | None:
             return None
         submission = session.get(Submission, run.submission_id)
         assert submission is not None, "a run always belongs to a submission"
-        kept = None
+        kept: bytes | None = None
+        notebook: tuple[CellVerdict, ...] = ()
         if run.rejudge_of is not None:
             source = session.get(GradingRun, run.rejudge_of)
-            kept = source.outputs if source is not None else None
+            if source is not None:
+                kept, notebook = source.outputs, kept_verdicts(source.result)
         content = None
         if kept is None:
             content = session.scalar(
                 select(SubmissionFile.content).where(SubmissionFile.submission_id == submission.id)
             )
-        return Work(submission.id, submission.course_assignment.assignment, kept, content)
+        return Work(submission.id, submission.course_assignment.assignment, kept, content, notebook)
+
+
+def kept_verdicts(result: str | None) -> tuple[CellVerdict, ...]:
+    """The cell verdicts of a stored result (none if it holds none or cannot be read)."""
+    if not result:
+        return ()
+    try:
+        return Result.from_json(json.loads(result)).notebook
+    except ValueError:  # json.JSONDecodeError is one
+        return ()

@@ -14,6 +14,7 @@ mistake costs marks in the function that makes it, not again downstream.
 from __future__ import annotations
 
 import copy
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -70,7 +71,7 @@ def call_checks(
                 if absent == [check.function]
                 else (f"needs {absent[0]}, which the notebook does not define")
             )
-            why = _cut_short(session)
+            why = _cut_short(session) or _failed_definer(session, absent[0])
             if why:
                 detail = never_ran(absent[0], check.function, why)
             done = [replace(c, verdict="missing", detail=detail) for c in cases]
@@ -100,6 +101,31 @@ def call_checks(
     return runs
 
 
+def _failed_definer(session: NotebookSession, name: str) -> str:
+    """Why ``name`` is missing when the cell that defines it failed: "cell 7, which defines
+    it, ran past the cell time limit (30 s)"; ``""`` when no failed cell defines it."""
+    sources = [str(cell.get("source", "")) for cell in session.nb.cells]
+    cell = session.report.breach_defining(sources, name)
+    if cell is None:
+        return ""
+    where = f"cell {cell.index + 1}, which defines it,"
+    if cell.detail.startswith("the cell "):  # "the cell ran past the cell time limit (30 s)"
+        return f"{where} {cell.detail.removeprefix('the cell ')}"
+    return f"{where} {_CELL_FAILURE.get(cell.status, 'failed')}: {cell.detail}"
+
+
+_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
+
+_CELL_FAILURE = {
+    "timeout": "hit its time limit",
+    "memory": "ran out of memory",
+    "output-limit": "printed too much",
+    "killed": "was killed",
+    "crashed": "crashed its kernel",
+    "error": "raised an error before the definition",
+}
+
+
 def _cut_short(session: NotebookSession) -> str:
     """Why cells that would have run did not, when the submission's time limit is to blame."""
     return session.report.stopped or (RESTART_TOO_LATE if session.replay_cut else "")
@@ -109,6 +135,12 @@ def _explained(session: NotebookSession, function: str, cases: list[Case]) -> tu
     """The cases, told why the run ended early when the submission's time limit ended it."""
     why, out = _cut_short(session), []
     for case in cases:
+        undefined = _UNDEFINED.search(case.detail) if case.verdict == "error" else None
+        if undefined and undefined[1] not in session.report.functions:
+            # It called a function of the notebook that a failed cell did not get to define.
+            failed = _failed_definer(session, undefined[1])
+            if failed:
+                case = replace(case, detail=f"{case.detail}; {undefined[1]} {NEVER_RAN}: {failed}")
         if case.verdict == "missing":
             if why and NEVER_RAN not in case.detail:
                 case = replace(case, detail=never_ran(function, function, why))
@@ -204,7 +236,8 @@ def grade_session(
     """Run and judge every check on a notebook that has run."""
     trusted = Trusted(assignment)
     runs = call_checks(assignment, session, trusted)
-    return evaluate(assignment, runs, trusted), runs
+    result = evaluate(assignment, runs, trusted)
+    return replace(result, notebook=session.report.verdicts()), runs
 
 
 # -- one check --------------------------------------------------------------------------------

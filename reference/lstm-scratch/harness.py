@@ -13,7 +13,8 @@ Two things keep each graded function judged on its own:
   a stand-in for ``Param``; so a broken ``Param`` costs marks in ``Param`` only.
 - The notebook's ``forward`` and ``backward`` read the notebook's size variables
   (``assert x.shape == (X_size, 1)``, ``dz[:Hidden_Layer_size, :]``). They are called through
-  copies that see the sizes of the case at hand instead; the notebook itself is never changed.
+  copies that see the sizes of the case at hand instead, and so are the notebook's own
+  functions they call; the notebook itself is never changed.
 """
 
 import types
@@ -31,13 +32,24 @@ SIZE_NAMES = ("Hidden_Layer_size", "z_size", "X_size")
 def _seeing(fn, **names):
     """``fn`` as if the notebook's globals ``names`` had these values (a copy of the function).
 
-    Anything that is not a plain function (a callable object, a wrapped function) is returned
-    as it is.
+    Every other plain function of the notebook is copied into the same namespace, so a helper
+    of the student's own that ``fn`` calls (one checking shapes against ``X_size``, say) sees
+    the same values. Anything that is not a plain function (a callable object, a wrapped
+    function) is returned as it is.
     """
     if not isinstance(fn, types.FunctionType):
         return fn
-    namespace = dict(fn.__globals__)
+    home = fn.__globals__
+    namespace = dict(home)
     namespace.update(names)
+    for key, value in home.items():
+        if key not in names and isinstance(value, types.FunctionType) and value.__globals__ is home:
+            namespace[key] = _rebound(value, namespace)
+    return _rebound(fn, namespace)
+
+
+def _rebound(fn, namespace):
+    """``fn`` looking its globals up in ``namespace``."""
     copy = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
     copy.__kwdefaults__ = fn.__kwdefaults__
     return copy

@@ -416,3 +416,28 @@ def test_a_broken_param_costs_marks_in_param_only(graded):
     assert tests["Param"].score == pytest.approx(5 * 3 / 4)  # name, d and m are right
     assert tests["Param"].feedback.startswith("Param is missing the key 'v'")
     assert result.score == pytest.approx(100 - 5 / 4)
+
+
+def test_helpers_of_the_notebooks_own_see_the_cases_sizes_too(graded):
+    """A correct notebook whose forward checks shapes through a helper of its own, which reads
+    the notebook's size globals, keeps full marks: the helper is called at the case's sizes,
+    as forward is (and forward's original, kept under another name, too)."""
+    notebook = graded.solution()
+    notebook.cells.append(
+        new_code_cell(
+            "def check_state(x, h_prev, C_prev):\n"
+            "    assert x.shape == (X_size, 1)\n"
+            "    assert h_prev.shape == (Hidden_Layer_size, 1)\n"
+            "    assert C_prev.shape == (Hidden_Layer_size, 1)\n"
+            "\n"
+            "_forward = forward\n"
+            "\n"
+            "def forward(x, h_prev, C_prev, p=None):\n"
+            "    check_state(x, h_prev, C_prev)\n"
+            "    return _forward(x, h_prev, C_prev, p)\n"
+        )
+    )
+    result = graded.notebook(notebook).result
+    assert result.score == result.max_score, [
+        (t.name, t.feedback) for t in result.tests if t.status != "passed"
+    ]

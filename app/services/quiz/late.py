@@ -61,5 +61,12 @@ def apply_late_policy(
     score, note = policy.apply(result.score, result.max_score, days)
     late = LatePart(days, policy.name, result.score, note)
     return LateResult(
-        result.assignment, result.status, score, result.max_score, result.tests, result.reason, late
+        result.assignment,
+        result.status,
+        score,
+        result.max_score,
+        result.tests,
+        result.reason,
+        result.notebook,
+        late=late,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.db import Database
 from app.services.quiz.grading import regrade_answers
@@ -14,6 +14,7 @@ from app.services.results.record import error_result
 from graders import (
     AcquireKernel,
     Catalog,
+    CellVerdict,
     Graded,
     GraderError,
     Limits,
@@ -37,6 +38,8 @@ class Work:
     assignment_id: str
     kept: bytes | None
     content: bytes | None
+    notebook: tuple[CellVerdict, ...] = ()
+    """How the notebook ran when its outputs were kept: a re-judge keeps saying it."""
 
 
 def graded_outcome(
@@ -60,7 +63,7 @@ def graded_outcome(
                 runs = load_runs(work.kept)
             except ValueError as exc:
                 raise GraderError(f"the kept outputs cannot be read: {exc}") from exc
-            return Graded(evaluate(assignment, runs), runs)
+            return Graded(replace(evaluate(assignment, runs), notebook=work.notebook), runs)
         if work.content is None:
             raise GraderError("the submission has no stored notebook")
         own = assignment.limits(limits)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from graders import ResultStatus, TestStatus
+from graders import ResultStatus, TestStatus, VerdictStatus
 
 
 def _absent(value: Any) -> bool:
@@ -34,6 +34,16 @@ class TestOut(BaseModel):
         exclude_if=_absent,
         description="the known mistake the output matched, when one did",
     )
+
+
+class CellVerdictOut(BaseModel):
+    """A cell of the notebook that failed, hit a limit, or was not run."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    cell: int = Field(description="the cell's number, every cell counted from 1")
+    status: VerdictStatus
+    detail: str = Field(description="one line: the limit it hit, or its error")
 
 
 class LateOut(BaseModel):
@@ -62,3 +72,8 @@ class ResultOut(BaseModel):
         default=None, exclude_if=_absent, description="why it was rejected or the grader failed"
     )
     late: LateOut | None = Field(default=None, exclude_if=_absent)
+    notebook: list[CellVerdictOut] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="the cells that failed, hit a limit or were not run (absent: none)",
+    )
