@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.services.results.read import SubmissionRecord
-from app.services.results.schema import ResultOut, TestOut
+from app.services.results.schema import CellVerdictOut, ResultOut, TestOut
 
 STATUS_TEXT = {
     "queued": "Waiting to be graded",
@@ -38,6 +38,30 @@ BREACHES = frozenset({"timeout", "memory"})
 CELLS_THAT_RAN = "by the cells that ran: "
 """How the engine's feedback says that a function was never defined because the notebook
 stopped before its cell, followed by why (the cell, the limit): ``graders`` words it so."""
+
+
+CELL_TEXT = {
+    "error": "raised an error",
+    "timeout": "hit its time limit",
+    "memory": "ran out of memory",
+    "output-limit": "printed too much",
+    "killed": "was killed",
+    "crashed": "crashed its kernel",
+    "skipped": "was not run",
+}
+
+
+def verdict_sentences(verdicts: list[CellVerdictOut]) -> list[str]:
+    """One sentence per cell of the notebook that did not run cleanly: "Cell 7 ran past the
+    cell time limit (30 s).", "Cell 3 raised an error: ZeroDivisionError: division by zero."."""
+    found = []
+    for v in verdicts:
+        detail = v.detail.rstrip(".")
+        if detail.startswith("the cell "):
+            found.append(f"Cell {v.cell} {detail.removeprefix('the cell ')}.")
+        else:
+            found.append(f"Cell {v.cell} {CELL_TEXT.get(v.status, v.status)}: {detail}.")
+    return found
 
 
 def notebook_sentences(tests: list[TestOut]) -> list[str]:
@@ -75,9 +99,15 @@ def feedback_view(record: SubmissionRecord) -> FeedbackView:
     result = record.result()
     if result is None:
         return FeedbackView(None)
+    # Results recorded before cells had verdicts of their own say it only in their tests.
+    told = (
+        verdict_sentences(result.notebook)
+        if result.notebook
+        else notebook_sentences(list(result.tests))
+    )
     return FeedbackView(
         result,
         list(result.tests),
-        notebook_sentences(list(result.tests)),
+        told,
         sum(1 for t in result.tests if t.status == "passed"),
     )

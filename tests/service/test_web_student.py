@@ -157,3 +157,38 @@ def test_feedback_from_the_student_is_escaped_and_every_part_of_the_result_shown
     assert "This one counts" in history
     home = client.get("/courses/c1").text
     assert "1.5 / 4" in home
+
+
+def test_the_notebooks_own_cell_verdicts_are_shown_each_with_its_cell_and_limit(
+    client, people_, db
+):
+    sign_in(client, people_.tokens["alice"])
+    sid = submission_id(upload(client, SOLUTION.read_bytes()))
+    result = {
+        "assignment": "rnn-numpy",
+        "status": "graded",
+        "score": 0,
+        "max_score": 1,
+        "tests": [
+            {"name": "softmax", "score": 0, "max_score": 1, "status": "missing", "feedback": ""}
+        ],
+        "notebook": [
+            {"cell": 3, "status": "error", "detail": "ValueError: <script>alert(1)</script>"},
+            {
+                "cell": 7,
+                "status": "timeout",
+                "detail": "the cell ran past the cell time limit (30 s)",
+            },
+            {"cell": 9, "status": "memory", "detail": "the cell used more than the memory limit"},
+        ],
+    }
+    with db.session() as session:
+        run = session.scalar(select(GradingRun).where(GradingRun.submission_id == sid))
+        run.status, run.result, run.score, run.max_score = "graded", json.dumps(result), 0, 1
+        session.execute(update(Submission).values(status="graded", current_run_id=run.id))
+    page = client.get(f"/submissions/{sid}").text
+    assert "What happened to your notebook" in page
+    assert "Cell 3 raised an error: ValueError: &lt;script&gt;alert(1)&lt;/script&gt;." in page
+    assert "Cell 7 ran past the cell time limit (30 s)." in page
+    assert "Cell 9 used more than the memory limit." in page
+    assert "<script>alert(1)</script>" not in page
