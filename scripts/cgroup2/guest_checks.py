@@ -165,7 +165,7 @@ def fork_bomb(launcher: str) -> tuple[bool, str]:
 
 def loop(launcher: str) -> tuple[bool, str]:
     nb = notebook("while True:\n    pass", "print('after')")
-    limits = Limits(cell_seconds=15, submission_seconds=1500, call_seconds=120)
+    limits = Limits(cell_seconds=10, submission_seconds=1500, call_seconds=120)
     with run_notebook(nb, limits, config(launcher)) as s:
         c0, c1 = s.report.cells[0], s.report.cells[1]
         ok = c0.status == "timeout" and "cell time limit" in c0.detail and c1.status == "ok"
