@@ -8,6 +8,7 @@ refuses naive ones.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from app.models.vocabulary import LATE_POLICIES
 from app.services.assignment_settings import AssignmentSettings
 
 DEFAULT_ZONE = "UTC"
+WHOLE = re.compile(r"-?[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def _number(text: str, field: Field) -> float | None:
 def _whole(text: str, field: Field) -> int | None:
     if not text and field.nullable:
         return None
-    if not text.strip().lstrip("-").isdigit() or len(text) > 12:
+    if not WHOLE.fullmatch(text):
         raise ValueError("must be a whole number")
     return int(text)
 

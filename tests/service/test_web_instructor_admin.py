@@ -85,6 +85,9 @@ def test_a_due_date_in_the_chosen_zone_is_saved_in_utc_recorded_and_shown_to_stu
         ("points", "lots", "must be a number"),
         ("points", "-3", "must be above 0"),
         ("attempt_limit", "1.5", "must be a whole number"),
+        ("attempt_limit", "--5", "must be a whole number"),
+        ("attempt_limit", "0", "must be from 1 to 10000"),
+        ("opens_at", "0001-01-01T00:30", "is out of range"),
         ("late_cap", "2", "from 0 to 1"),
         ("late_policy", "forgive", "must be one of"),
         ("opens_at", "tomorrow", "is not a date and time"),
@@ -95,7 +98,7 @@ def test_a_refused_value_comes_back_by_its_field_with_what_was_typed(
     client, people_, db, field, value, reason
 ):
     token = as_(client, people_, "carol")
-    form = {**FORM, "csrf": token, "opens_at": "2027-01-02T10:00", field: value}
+    form = {**FORM, "csrf": token, "tz": "Asia/Tokyo", "opens_at": "2027-01-02T10:00", field: value}
     answer = client.post(SETTINGS, data=form)
     assert answer.status_code == 422
     page = answer.text
@@ -232,6 +235,9 @@ def test_an_assignment_regrade_is_followed_from_its_moment_to_the_diff(client, p
     assert status == {"total": 1, "queued": 1, "running": 0, "finished": 0, "done": False}
     page = client.get(location).text
     assert '<progress id="regrade-bar" max="1" value="0">' in page
+    twice = client.post(base, data={"csrf": token, "mode": "rejudge"}, follow_redirects=False)
+    again = client.get(twice.headers["location"].replace("/regrade?", "/regrade/status?"))
+    assert again.json()["total"] == 1  # the waiting run was reused, and it is counted
     with db.session() as session:
         run = session.scalar(select(GradingRun).where(GradingRun.number == 2))
         run.status, run.score, run.max_score = "graded", 7.0, 10.0

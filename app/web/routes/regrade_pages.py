@@ -10,12 +10,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import func, select
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.db import now
 from app.deps import catalog_of
 from app.errors import Problem, not_found
-from app.models import Course
+from app.models import Course, GradingRun
 from app.models.vocabulary import REGRADE_MODES
 from app.services import regrade, regrade_report
 from app.services.access import taught_submission
@@ -152,9 +153,19 @@ async def start_regrade(request: Request, course: str, assignment: str, user: Pa
         with db.reader() as session:
             _person, target = assignment_of(session, user, course, assignment)
             target_id = target.id
-        # A moment just before the first run is queued: the regrade is every run since.
+        # A moment just before the first run is queued: the regrade is every run since,
+        # and a run it reused (one already waiting) counts from when that was queued.
         started = now() - timedelta(milliseconds=1)
-        return started, regrade.regrade_assignment(db, target_id, mode, scope)
+        items = regrade.regrade_assignment(db, target_id, mode, scope)
+        reused = [i.run_id for i in items if not i.created]
+        if reused:
+            with db.reader() as session:
+                earliest = session.scalar(
+                    select(func.min(GradingRun.queued_at)).where(GradingRun.id.in_(reused))
+                )
+            if earliest is not None:
+                started = min(started, earliest.replace(tzinfo=earliest.tzinfo or UTC))
+        return started, items
 
     started, items = await run_in_threadpool(run)
     for item in items:
