@@ -182,6 +182,8 @@ def test_revoking_asks_for_confirmation_and_a_new_token_can_replace_the_old(clie
     assert "Revoked 1 token of bob." in revoked.text
     instructor = client.post("/courses/c1/roster/token", data={"csrf": token, "student": "carol"})
     assert instructor.status_code == 409 and "teaches a course" in instructor.text
+    stranger = client.post("/courses/c1/roster/token", data={"csrf": token, "student": "dave"})
+    assert stranger.status_code == 404 and "no such student dave in course c1" in stranger.text
 
 
 def test_a_signin_link_is_a_full_address_that_works_once(client, people_):
@@ -189,6 +191,10 @@ def test_a_signin_link_is_a_full_address_that_works_once(client, people_):
     answer = client.post("/courses/c1/roster/link", data={"csrf": token, "student": "alice"})
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     link = re.search(r"(http://testserver/signin/link/[A-Za-z0-9_-]+)", answer.text).group(1)
+    for_instructor = client.post(
+        "/courses/c1/roster/link", data={"csrf": token, "student": "carol"}
+    )
+    assert for_instructor.status_code == 409 and "/signin/link/" not in for_instructor.text
     client.cookies.clear()
     form = client.get(link)
     used = client.post(link, data={"csrf": csrf_of(form.text)}, follow_redirects=False)

@@ -170,6 +170,7 @@ def _check_teaches(request: Request, user: SignedIn, course: str) -> None:
 @router.post("/courses/{course}/roster/token")
 async def issue_token(request: Request, course: str, user: PageUser) -> Response:
     """A new token for a student (their old ones revoked when the box says so)."""
+    await run_in_threadpool(_check_teaches, request, user, course)  # others: not found
     form = await _form(request)
     student = _text(form, "student")
     revoke_old = form.get("revoke_old") == "yes"
@@ -183,8 +184,6 @@ async def issue_token(request: Request, course: str, user: PageUser) -> Response
     try:
         revoked, token = await run_in_threadpool(issue)
     except ServiceError as error:
-        if isinstance(error, NotFound) and error.detail.startswith("no such course"):
-            raise
         return await _refused(request, user, course, f"token:{student}", error)
     return await run_in_threadpool(
         lambda: _secret_page(
@@ -196,6 +195,7 @@ async def issue_token(request: Request, course: str, user: PageUser) -> Response
 @router.post("/courses/{course}/roster/link")
 async def signin_link(request: Request, course: str, user: PageUser) -> Response:
     """A one-time sign-in link for a student, shown once as a full address."""
+    await run_in_threadpool(_check_teaches, request, user, course)  # others: not found
     form = await _form(request)
     student = _text(form, "student")
     hours = request.app.state.settings.signin_link_hours
@@ -208,8 +208,6 @@ async def signin_link(request: Request, course: str, user: PageUser) -> Response
     try:
         secret = await run_in_threadpool(issue)
     except ServiceError as error:
-        if isinstance(error, NotFound) and error.detail.startswith("no such course"):
-            raise
         return await _refused(request, user, course, f"link:{student}", error)
     link = str(request.base_url).rstrip("/") + f"/signin/link/{secret}"
     return await run_in_threadpool(
@@ -222,6 +220,7 @@ async def signin_link(request: Request, course: str, user: PageUser) -> Response
 @router.post("/courses/{course}/roster/revoke")
 async def revoke(request: Request, course: str, user: PageUser) -> Response:
     """Revoke every token of a student, once the form's box confirms it."""
+    await run_in_threadpool(_check_teaches, request, user, course)  # others: not found
     form = await _form(request)
     student = _text(form, "student")
 
@@ -239,8 +238,6 @@ async def revoke(request: Request, course: str, user: PageUser) -> Response:
     try:
         count = await run_in_threadpool(run)
     except ServiceError as error:
-        if isinstance(error, NotFound) and error.detail.startswith("no such course"):
-            raise
         return await _refused(request, user, course, f"revoke:{student}", error)
     query = urlencode({"revoked": count, "student": student})
     return RedirectResponse(f"/courses/{course}/roster?{query}", status_code=303)
