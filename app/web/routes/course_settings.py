@@ -168,6 +168,8 @@ async def release_keys(request: Request, course: str, assignment: str, user: Pag
     form = await request.form()
     csrf.check(request, form, signed_in=True)
     close = form.get("close") == "yes"
+    sent_zone = form.get("tz")
+    zone_name = sent_zone if isinstance(sent_zone, str) and zone_named(sent_zone) else None
     try:
         closed = await run_in_threadpool(_release, request, user, course, assignment, close)
     except Conflict as refused:
@@ -175,9 +177,12 @@ async def release_keys(request: Request, course: str, assignment: str, user: Pag
             raise
         conflict = {"detail": refused.detail, **refused.extra}
         return await run_in_threadpool(
-            lambda: settings_page(request, user, course, assignment, None, 409, conflict=conflict)
+            lambda: settings_page(
+                request, user, course, assignment, zone_name, 409, conflict=conflict
+            )
         )
+    query = {"closed": closed, **({"tz": zone_name} if zone_name else {})}
     return RedirectResponse(
-        f"/courses/{course}/assignments/{assignment}/settings?closed={closed}#keys",
+        f"/courses/{course}/assignments/{assignment}/settings?{urlencode(query)}#keys",
         status_code=303,
     )
