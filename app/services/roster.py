@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from app import auth
 from app.models import Course, Enrolment, Token, User
-from app.services import people
+from app.services import people, web_sessions
 from app.services.access import role_in
 from app.services.errors import Conflict, Invalid, NotFound, TooLarge
 
@@ -195,6 +195,15 @@ def revoke_tokens(session: Session, course: Course, user: User, student_name: st
     :func:`issue_token`."""
     student = _student(session, course, user, student_name)
     return people.revoke_tokens(session, student.id)
+
+
+def signin_link(
+    session: Session, course: Course, user: User, student_name: str, hours: float
+) -> str:
+    """A one-time sign-in link's secret for a student of ``course`` (valid ``hours``), shown
+    only now. Rules as for :func:`issue_token`."""
+    student = _student(session, course, user, student_name)
+    return web_sessions.issue_signin_link(session, student, hours)
 
 
 def _invalid(line: int, why: str) -> Invalid:

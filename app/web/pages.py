@@ -8,11 +8,27 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.web.errorpages import PageErrors
-from app.web.routes import quiz, signin, student
+from app.web.routes import (
+    course_settings,
+    gradebook_page,
+    quiz,
+    regrade_pages,
+    roster_pages,
+    signin,
+    student,
+)
 
 STATIC = Path(__file__).parent / "static"
 
-ROUTERS = (signin.router, student.router, quiz.router)
+ROUTERS = (
+    signin.router,
+    student.router,
+    quiz.router,
+    course_settings.router,
+    roster_pages.router,
+    regrade_pages.router,
+    gradebook_page.router,
+)
 """Every page group; a new one is a module in ``routes/`` added here."""
 
 
