@@ -555,6 +555,9 @@ def test_no_route_shows_a_key_before_the_instructor_releases_them(
         "quiz": QUIZ,
         "submission_id": submission,
         "attempt_id": attempt["id"],
+        "label": "90-100",
+        "mistake": "wrong",
+        "test": "q1",
     }
     for path in every_get(client, known):
         for who, headers in (("alice", alice), ("carol", carol)):
