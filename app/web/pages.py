@@ -8,11 +8,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.web.errorpages import PageErrors
-from app.web.routes import quiz, signin, student
+from app.web.routes import dashboard, overview, quiz, review, signin, student
 
 STATIC = Path(__file__).parent / "static"
 
-ROUTERS = (signin.router, student.router, quiz.router)
+ROUTERS = (
+    signin.router,
+    student.router,
+    quiz.router,
+    overview.router,
+    dashboard.router,
+    review.router,
+)
 """Every page group; a new one is a module in ``routes/`` added here."""
 
 
