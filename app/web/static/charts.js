@@ -29,7 +29,7 @@ function draw(figure) {
     data: {
       labels: rows.map((r) => r.label),
       datasets: [{ label: figure.dataset.series || "", data: rows.map((r) => r.value),
-        backgroundColor: colour }],
+        backgroundColor: colour, maxBarThickness: 48 }],
     },
     options: {
       responsive: true,
