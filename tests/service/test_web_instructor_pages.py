@@ -119,7 +119,8 @@ HOSTILE = {
     "metadata": {},
     "cells": [
         {"cell_type": "markdown", "metadata": {}, "id": "a",
-         "source": "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"},
+         "source": "<script>alert(1)</script> [x](javascript:alert(1)) "
+                   "<img src=x onerror=alert(1)>"},
         {"cell_type": "code", "metadata": {}, "id": "b", "execution_count": 1,
          "source": "print('<b>hi</b>')",
          "outputs": [

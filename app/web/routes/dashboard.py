@@ -97,7 +97,8 @@ def _rows(
     if kind == "mistake":
         page = service.mistake_submissions(session, target, value, PER_PAGE, offset)
         rows = [
-            Row(m.submission, m.student, m.submitted_at, m.status, m.score, m.max_score,
+            Row(m.submission, m.student, m.submitted_at, STATUS_TEXT.get(m.status, m.status),
+                m.score, m.max_score,
                 detail="in " + ", ".join(m.tests) if m.tests else "")
             for m in page.items
         ]  # fmt: skip
@@ -105,7 +106,8 @@ def _rows(
     if kind == "bin":
         found = service.bin_students(session, target, value, PER_PAGE, offset)
         rows = [
-            Row(s.submission, s.student, None, s.status, s.score, s.max_score, s.late,
+            Row(s.submission, s.student, None, STATUS_TEXT.get(s.status, s.status), s.score,
+                s.max_score, s.late,
                 f"{s.percent:g} %" if s.percent is not None else "")
             for s in found.items
         ]  # fmt: skip
@@ -149,9 +151,9 @@ def submissions(request: Request, course: str, assignment: str, user: PageUser) 
     with request.app.state.db.reader() as session:
         found, target = assignment_for(session, user, course, assignment)
         board = service.assignment_dashboard(session, target, top=100)
-        if kind == "bin-unknown" or (kind and not plausible(value, 200)):
-            rows, total = [], 0
-        else:
+        rows: list[Row] = []
+        total = 0
+        if kind != "bin-unknown" and (not kind or plausible(value, 200)):
             rows, total = _rows(session, target, kind, value, (number - 1) * PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render(
