@@ -178,3 +178,20 @@ def test_every_instructor_page_is_not_found_for_anyone_else(client, db, settings
         answer = client.get(path)
         assert answer.status_code == 404, path
         assert "Page not found" in answer.text, path
+
+
+def test_a_page_of_the_overview_holds_the_same_cells_as_the_whole(db, klass):  # noqa: F811
+    from app.models import Course
+    from app.services.dashboard import course_overview
+
+    with db.reader() as session:
+        course = session.scalar(select(Course).where(Course.slug == "c1"))
+        whole = {r.student: r.cells for r in course_overview(session, course).students}
+        paged = course_overview(session, course, limit=3, offset=2)
+        backwards = course_overview(session, course, limit=2, descending=True)
+        named = course_overview(session, course, name="I")
+    assert [r.student for r in paged.students] == ["erin", "frank", "gina"]
+    assert all(whole[r.student] == r.cells for r in paged.students)
+    assert [r.student for r in backwards.students] == ["ivy", "hank"]
+    assert [r.student for r in named.students] == ["alice", "erin", "gina", "ivy"]
+    assert (named.matching, named.total_students) == (4, 7)
