@@ -195,3 +195,18 @@ def test_a_page_of_the_overview_holds_the_same_cells_as_the_whole(db, klass):  #
     assert [r.student for r in backwards.students] == ["ivy", "hank"]
     assert [r.student for r in named.students] == ["alice", "erin", "gina", "ivy"]
     assert (named.matching, named.total_students) == (4, 7)
+
+
+def test_static_files_and_the_api_are_compressed_and_pages_are_not(instructor, people_):
+    chart = instructor.get(
+        "/static/vendor/chart.js/chart.umd.min.js", headers={"Accept-Encoding": "gzip"}
+    )
+    assert chart.headers["content-encoding"] == "gzip"
+    assert chart.headers["x-content-type-options"] == "nosniff"
+    api = instructor.get(
+        "/api/v1/courses/c1/overview",
+        headers={"Accept-Encoding": "gzip", **people_.auth("carol")},
+    )
+    assert api.status_code == 200 and api.headers.get("content-encoding") == "gzip"
+    page = instructor.get(C1 + "/overview", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in page.headers  # it carries the CSRF token
