@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
-from app.models import CourseAssignment, Enrolment, Submission, User
+from app.models import CourseAssignment, Enrolment, Submission, TestRow, User
 from app.services import dashboard as service
 from app.services.access import plausible
-from app.services.dashboard.assignment import QueueState, queue_state
+from app.services.dashboard.assignment import QueueState, mistakes, queue_state
 from app.services.dashboard.bins import SCORE_BINS
 from app.services.results.read import record_page, records_query
 from app.web import csrf
@@ -90,6 +90,19 @@ class Row:
 FILTERS = ("mistake", "bin", "test", "student")
 
 
+def test_names(session: Session, target: CourseAssignment) -> list[str]:
+    """The tests in the current results of the assignment's submissions, by name."""
+    return list(
+        session.scalars(
+            select(TestRow.name)
+            .join(Submission, Submission.current_run_id == TestRow.run_id)
+            .where(Submission.course_assignment_id == target.id)
+            .group_by(TestRow.name)
+            .order_by(TestRow.name)
+        )
+    )
+
+
 def _rows(
     session: Session, target: CourseAssignment, kind: str, value: str, offset: int
 ) -> tuple[list[Row], int]:
@@ -150,7 +163,8 @@ def submissions(request: Request, course: str, assignment: str, user: PageUser) 
     number = page_number(params.get("page"))
     with request.app.state.db.reader() as session:
         found, target = assignment_for(session, user, course, assignment)
-        board = service.assignment_dashboard(session, target, top=100)
+        named = [m.mistake for m in mistakes(session, target)[:200]]
+        tests = test_names(session, target)
         rows: list[Row] = []
         total = 0
         if kind != "bin-unknown" and (not kind or plausible(value, 200)):
@@ -161,7 +175,9 @@ def submissions(request: Request, course: str, assignment: str, user: PageUser) 
         user=user,
         csrf=csrf.token_for(request, True),
         course=found,
-        board=board,
+        assignment=target.assignment,
+        mistakes=named,
+        tests=tests,
         kind=kind,
         value=value,
         rows=rows,
