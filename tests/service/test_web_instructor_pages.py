@@ -210,3 +210,15 @@ def test_static_files_and_the_api_are_compressed_and_pages_are_not(instructor, p
     assert api.status_code == 200 and api.headers.get("content-encoding") == "gzip"
     page = instructor.get(C1 + "/overview", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in page.headers  # it carries the CSRF token
+
+
+def test_the_overview_pages_its_students_a_hundred_at_a_time(instructor, db, settings):
+    catalog = settings.catalog()
+    for n in range(100):
+        people.add_user(db, catalog, f"s{n:03d}", "student", "c1")
+    first = instructor.get(C1 + "/overview").text
+    assert "Page 1 of 2" in first and 'href="?page=2"' in first
+    second = instructor.get(C1 + "/overview?page=2").text
+    assert second.count('<th scope="row">') == 7  # 107 students in all
+    assert 'href="?page=1"' in second
+    assert instructor.get(C1 + "/overview?page=x%00").status_code == 200
