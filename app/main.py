@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import errors, migrate
+from app.compression import CompressSome
 from app.db import Database
 from app.headers import SecurityHeaders
 from app.limits import ENVELOPE_BYTES, BodyLimit
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     pages.install(app)
     # Outermost, so the 413s the body limit answers itself carry the headers too.
     app.add_middleware(SecurityHeaders)
+    # Outside the headers, so what it compresses has them already.
+    app.add_middleware(CompressSome, minimum_size=1000)
     app.include_router(health.router)
     app.include_router(submissions.router)
     app.include_router(courses.router)

@@ -10,9 +10,12 @@ from fastapi.staticfiles import StaticFiles
 from app.web.errorpages import PageErrors
 from app.web.routes import (
     course_settings,
+    dashboard,
     gradebook_page,
+    overview,
     quiz,
     regrade_pages,
+    review,
     roster_pages,
     signin,
     student,
@@ -24,6 +27,9 @@ ROUTERS = (
     signin.router,
     student.router,
     quiz.router,
+    overview.router,
+    dashboard.router,
+    review.router,
     course_settings.router,
     roster_pages.router,
     regrade_pages.router,

@@ -44,7 +44,9 @@ def students_of(course_id: int) -> Select[Any]:
     )
 
 
-def _scored(course_id: int, assignment_ids: Sequence[int] | None) -> Subquery:
+def _scored(
+    course_id: int, assignment_ids: Sequence[int] | None, user_ids: Select[Any] | None = None
+) -> Subquery:
     """Every student submission with its current result scaled and the late policy applied."""
     due = CourseAssignment.due_at
     late = and_(due.is_not(None), Submission.submitted_at > due)
@@ -88,13 +90,17 @@ def _scored(course_id: int, assignment_ids: Sequence[int] | None) -> Subquery:
     )
     if assignment_ids is not None:
         query = query.where(Submission.course_assignment_id.in_(list(assignment_ids)))
+    if user_ids is not None:
+        query = query.where(Submission.user_id.in_(user_ids))
     return query.subquery("scored")
 
 
-def _ranked(course_id: int, assignment_ids: Sequence[int] | None) -> Subquery:
+def _ranked(
+    course_id: int, assignment_ids: Sequence[int] | None, user_ids: Select[Any] | None
+) -> Subquery:
     """Each cell's submissions ranked, the one that counts first: the best scored one (the
     earlier of equals), or else the latest; with the cell's count and first moment."""
-    c = _scored(course_id, assignment_ids).c
+    c = _scored(course_id, assignment_ids, user_ids).c
     cell = (c.user_id, c.assignment_id)
     scored = c.scored == 1
     order = (
@@ -113,14 +119,21 @@ def _ranked(course_id: int, assignment_ids: Sequence[int] | None) -> Subquery:
     ).subquery("ranked")
 
 
-def counted_cells(course_id: int, assignment_ids: Sequence[int] | None = None) -> Subquery:
+def counted_cells(
+    course_id: int,
+    assignment_ids: Sequence[int] | None = None,
+    user_ids: Select[Any] | None = None,
+) -> Subquery:
     """One row per (student, assignment) with a submission: ``user_id``, ``assignment_id``,
     ``submission_id``, ``run_id`` (of the counted result, or of the latest submission),
     ``submitted_at``, ``status`` (the gradebook's), ``score`` and ``max_score`` (in the
     course's points after the late policy; null without a score), ``percent``, ``days``
     (started days late), ``late``, ``attempts`` (submissions), ``scored`` (1 when a
-    result counts) and ``first_at`` (the first submission's moment)."""
-    c = _ranked(course_id, assignment_ids).c
+    result counts) and ``first_at`` (the first submission's moment).
+
+    ``user_ids`` (a select of user ids) narrows it to those students before any ranking, so
+    a page of the roster costs a page's work."""
+    c = _ranked(course_id, assignment_ids, user_ids).c
     rejected = and_(c.scored == 0, c.run_status == "rejected", c.submission_status == "rejected")
     status = case(
         (c.scored == 1, c.run_status), (rejected, literal("rejected")), else_=c.submission_status

@@ -78,6 +78,8 @@ class Overview:
     limit: int
     offset: int
     unsubmitted: list[Unsubmitted]
+    matching: int = 0
+    """Enrolled students whose name holds the ``name`` asked for (all of them without one)."""
 
 
 def course_overview(
@@ -87,8 +89,11 @@ def course_overview(
     offset: int = 0,
     within_days: int = 7,
     names: int = 20,
+    name: str = "",
+    descending: bool = False,
 ) -> Overview:
-    """The matrix for one page of students (by name) and the due-soon list: four queries."""
+    """The matrix for one page of students (by name, A to Z or Z to A; only those whose name
+    holds ``name``, in any case, when it is given) and the due-soon list: five queries."""
     targets = list(
         session.scalars(
             select(CourseAssignment)
@@ -98,15 +103,18 @@ def course_overview(
     )
     enrolled = students_of(course.id)
     total = session.scalar(select(func.count()).select_from(enrolled.subquery())) or 0
+    chosen = select(User.id, User.name).where(User.id.in_(enrolled))
+    if name:
+        chosen = chosen.where(func.lower(User.name).contains(name.lower(), autoescape=True))
+    matching = (
+        session.scalar(select(func.count()).select_from(chosen.subquery())) or 0 if name else total
+    )
     page = (
-        select(User.id, User.name)
-        .where(User.id.in_(enrolled))
-        .order_by(User.name)
-        .limit(limit)
-        .offset(offset)
+        chosen.order_by(User.name.desc() if descending else User.name).limit(limit).offset(offset)
     )
     students = session.execute(page).all()
-    cells = counted_cells(course.id)
+    paged = select(page.subquery().c.id)
+    cells = counted_cells(course.id, user_ids=paged)
     c = cells.c
     # Core rows, not ORM ones: a few thousand of them.
     rows = (
@@ -123,7 +131,7 @@ def course_overview(
                 c.days,
                 c.attempts,
                 c.submission_id,
-            ).where(c.user_id.in_(select(page.subquery().c.id)))
+            )
         )
         .all()
     )
@@ -140,6 +148,7 @@ def course_overview(
         limit=limit,
         offset=offset,
         unsubmitted=unsubmitted(session, course, targets, within_days, names),
+        matching=int(matching),
     )
 
 

@@ -5,6 +5,7 @@ the address gives the not-found page."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -44,6 +45,8 @@ def course_home(request: Request, course: str, user: PageUser) -> Response:
     if found is None:
         raise not_found("course")
     target, role, standings = found
+    if role == "instructor":  # an instructor's home in a course is its overview
+        return RedirectResponse(f"/courses/{quote(target.slug, safe='')}/overview", 303)
     return render(
         "course.html",
         user=user,
