@@ -203,7 +203,7 @@ def signin_link(
     """A one-time sign-in link's secret for a student of ``course`` (valid ``hours``), shown
     only now. Rules as for :func:`issue_token`."""
     student = _student(session, course, user, student_name)
-    return web_sessions.issue_signin_link(session, student, hours)
+    return web_sessions.issue_signin_link_in(session, student, hours)
 
 
 def _invalid(line: int, why: str) -> Invalid:
