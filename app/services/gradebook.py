@@ -25,8 +25,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Course, CourseAssignment, Enrolment, GradingRun, Submission, User
-from app.services.late import counted, late_days
+from app.models import Course, CourseAssignment, Enrolment, GradingRun, User
+from app.services.dashboard.counted import counted_cells
+from app.services.late import counted
 from graders import score_cell, text_cell
 
 SCORED = ("graded", "needs-grading")
@@ -72,8 +73,13 @@ def course_assignments(session: Session, course: Course) -> list[CourseAssignmen
 
 
 def entries(session: Session, course: Course) -> list[Entry]:
-    """Every student of ``course`` times every assignment it sets, by student then assignment."""
+    """Every student of ``course`` times every assignment it sets, by student then assignment.
+
+    Which submission counts is chosen in the database (:func:`counted_cells`, the same rule
+    the dashboards count by); only the note on a late score is written here, from the
+    counted run's own score."""
     targets = course_assignments(session, course)
+    by_id = {t.id: t for t in targets}
     students = list(
         session.execute(
             select(User.id, User.name)
@@ -82,53 +88,41 @@ def entries(session: Session, course: Course) -> list[Entry]:
             .order_by(User.name)
         ).all()
     )
+    cells = counted_cells(course.id)
     rows = session.execute(
         select(
-            Submission.user_id,
-            Submission.course_assignment_id,
-            Submission.id,
-            Submission.submitted_at,
-            Submission.status,
-            GradingRun.status,
+            cells.c.user_id,
+            cells.c.assignment_id,
+            cells.c.submission_id,
+            cells.c.submitted_at,
+            cells.c.status,
+            cells.c.score,
+            cells.c.max_score,
+            cells.c.days,
+            cells.c.scored,
             GradingRun.score,
             GradingRun.max_score,
-        )
-        .outerjoin(GradingRun, GradingRun.id == Submission.current_run_id)
-        .where(Submission.course_assignment_id.in_([t.id for t in targets]))
-        .order_by(Submission.submitted_at, Submission.id)
+        ).outerjoin(GradingRun, GradingRun.id == cells.c.run_id)
     ).all()
-    by_cell: dict[tuple[int, int], list[tuple[Any, ...]]] = {}
-    for row in rows:
-        by_cell.setdefault((row[0], row[1]), []).append(tuple(row))
+    by_cell = {(row[0], row[1]): row for row in rows}
     out = []
     for user_id, name in students:
         for target in targets:
-            out.append(_entry(name, target, by_cell.get((user_id, target.id), [])))
+            row = by_cell.get((user_id, target.id))
+            out.append(_entry(name, by_id[target.id], row))
     return out
 
 
-def _entry(student: str, target: CourseAssignment, rows: list[tuple[Any, ...]]) -> Entry:
-    """The counted result among one student's submissions to ``target`` (oldest first)."""
-    if not rows:
+def _entry(student: str, target: CourseAssignment, row: Any) -> Entry:
+    """One cell from its counted row (``None``: no submission)."""
+    if row is None:
         return Entry(student, target.assignment, "missing")
-    best: Entry | None = None
-    for _, _, sid, submitted_at, _, run_status, score, max_score in rows:
-        if run_status not in SCORED:
-            continue
-        days = late_days(submitted_at, target.due_at)
-        total, most, note = counted(target, score or 0.0, max_score or 0.0, days)
-        if best is None or total > (best.score or 0.0):
-            best = Entry(
-                student, target.assignment, run_status, total, most, days, submitted_at, sid, note
-            )
-    if best is not None:
-        return best
-    _, _, sid, submitted_at, status, run_status, _, max_score = rows[-1]
-    days = late_days(submitted_at, target.due_at)
-    if run_status == "rejected" and status == "rejected":
-        most = float(target.points) if target.points is not None else (max_score or 0.0)
-        return Entry(student, target.assignment, "rejected", 0.0, most, days, submitted_at, sid, "")
-    return Entry(student, target.assignment, status, None, None, days, submitted_at, sid, "")
+    _, _, sid, submitted_at, status, score, most, days, scored, raw, raw_max = row
+    note = ""
+    if scored:
+        # The note says what the late policy did; the score itself is the database's.
+        note = counted(target, raw or 0.0, raw_max or 0.0, days)[2]
+    return Entry(student, target.assignment, status, score, most, days, submitted_at, sid, note)
 
 
 def gradebook_csv(session: Session, course: Course) -> str:
