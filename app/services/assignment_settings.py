@@ -246,7 +246,9 @@ def validated(
     due = out.get("due_at", target.due_at)
     if isinstance(opens, datetime) and isinstance(due, datetime) and due <= opens:
         raise invalid(
-            "due_at", f"must be after opens_at ({due.isoformat()} is not after {opens.isoformat()})"
+            "due_at",
+            f"must be after the opening time (opens_at): due {due:%Y-%m-%d %H:%M} UTC is not "
+            f"after {opens:%Y-%m-%d %H:%M} UTC",
         )
     return out
 

@@ -126,7 +126,7 @@ def test_a_due_date_before_the_opening_is_refused_by_its_field(
     page.locator("#f-opens_at").press("Enter")  # the form is sent from the keyboard
     page.wait_for_load_state()
     error = page.locator("#e-due_at")
-    assert "must be after opens_at" in error.inner_text()
+    assert "must be after the opening time" in error.inner_text()
     field = page.locator("#f-due_at")
     assert field.get_attribute("aria-invalid") == "true"
     assert "e-due_at" in (field.get_attribute("aria-describedby") or "")

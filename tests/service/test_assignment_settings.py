@@ -128,7 +128,7 @@ def test_a_due_date_before_the_current_opening_is_refused(client: TestClient, pe
     problem = assert_problem(
         client.patch(SETTINGS, json={"due_at": "2027-02-01T00:00:00Z"}, headers=carol), 422
     )
-    assert "after opens_at" in problem["detail"]
+    assert "after the opening time (opens_at)" in problem["detail"]
 
 
 def test_unknown_settings_bad_types_and_non_finite_numbers_are_422(

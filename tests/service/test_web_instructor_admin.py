@@ -81,7 +81,7 @@ def test_a_due_date_in_the_chosen_zone_is_saved_in_utc_recorded_and_shown_to_stu
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
     [
-        ("due_at", "2027-01-01T10:00", "must be after opens_at"),
+        ("due_at", "2027-01-01T10:00", "must be after the opening time"),
         ("points", "lots", "must be a number"),
         ("points", "-3", "must be above 0"),
         ("attempt_limit", "1.5", "must be a whole number"),
