@@ -1,5 +1,6 @@
 """A student's pages in Chromium: sign in with a token, upload by drag-and-drop and by
-keyboard alone, watch the grading without reloading, read the feedback; another student's
+keyboard alone, watch the grading without reloading, read the feedback; take a quiz by
+keyboard alone; another student's
 submission is not found; signing out ends the session; a POST without CSRF is refused."""
 
 from __future__ import annotations
@@ -167,3 +168,32 @@ def test_a_quiz_counts_down_autosaves_and_is_reviewed_after_submitting(
     assert page.locator(".score").is_visible()
     assert "Your answers" in page.locator("#answers-heading").inner_text()
     visits.snap(page, "attempt-reviewed")
+
+
+def tab_to(page, test: str, limit: int = 80) -> None:
+    """Press Tab until ``test`` (a JavaScript expression on ``el``, the focused element)
+    holds; fail when Tab never gets there."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return {test}; }})()"):
+            return
+    pytest.fail(f"Tab never reaches an element where {test}")
+
+
+def test_a_quiz_is_taken_by_keyboard_alone(page, server: Server, visits: Visits):
+    sign_in(page, server, visits, "bob")
+    page.goto("/courses/demo/assignments/rnn-quiz")
+    tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Start an attempt')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/attempts/[0-9a-f]{32}$"))
+    tab_to(page, "el.tagName === 'INPUT' && ['text', 'number', 'radio'].includes(el.type)")
+    if page.evaluate("document.activeElement.type") == "radio":
+        page.keyboard.press("Space")  # choose the focused option
+    else:
+        page.keyboard.type("1")
+    page.locator("#save-state[data-state='saved']").wait_for()
+    visits.snap(page, "typed-and-saved")
+    tab_to(page, "el.tagName === 'BUTTON' && el.textContent.includes('Submit the attempt')")
+    page.keyboard.press("Enter")
+    page.locator(".score").wait_for()  # the submitted attempt's page
+    visits.snap(page, "submitted")
