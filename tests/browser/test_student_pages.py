@@ -1,7 +1,7 @@
 """A student's pages in Chromium: sign in with a token, upload by drag-and-drop and by
 keyboard alone, watch the grading without reloading, read the feedback; take a quiz by
-keyboard alone; another student's
-submission is not found; signing out ends the session; a POST without CSRF is refused."""
+keyboard alone; another student's submission is not found; signing out ends the session; a
+POST without CSRF is refused."""
 
 from __future__ import annotations
 
