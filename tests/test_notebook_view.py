@@ -174,3 +174,8 @@ def test_a_notebook_that_does_not_parse_gives_its_reason_not_an_error():
 )  # fmt: skip
 def test_no_markdown_becomes_active_html(pieces: list[str]):
     assert active(markdown_html("".join(pieces))) == []
+
+
+def test_relative_and_empty_links_lose_their_address():
+    html = markdown_html("[empty]() [here](#part) [there](../signout) [out](https://numpy.org)")
+    assert html.count("href=") == 1 and 'href="https://numpy.org"' in html

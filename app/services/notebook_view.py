@@ -108,6 +108,8 @@ def markdown_html(source: str, attachments: dict[str, Any] | None = None) -> str
         attributes=_ATTRIBUTES,
         url_schemes=_SCHEMES | _IMAGE_SCHEMES,
         link_rel="noopener noreferrer nofollow",
+        # A relative link would lead into Markwell itself: a student's notebook links out only.
+        url_relative="deny",
         attribute_filter=_filter(attachments or {}),
     )
     return html
