@@ -20,7 +20,8 @@ class CompressSome:
         self, app: ASGIApp, minimum_size: int = 1000, prefixes: tuple[str, ...] = COMPRESSED
     ) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+        # zlib's default level: level 9 (Starlette's) halves the speed for 1-2 % fewer bytes.
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=6)
         self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
