@@ -32,7 +32,7 @@ from graders.errors import (
     StudentException,
     UnsupportedValue,
 )
-from graders.judge import gradient
+from graders.judge import diagnosis, gradient
 from graders.judge.compare import Part, Tolerance, compare, matches, score
 from graders.judge.feedback import (
     NEVER_RAN,
@@ -218,6 +218,8 @@ def evaluate(
     trusted = trusted or Trusted(assignment)
     by_function = {run.function: run for run in runs}
     tests: list[TestResult] = []
+    passed: dict[str, bool] = {}
+    """Function -> whether every test of its check passed, for the checks judged so far."""
     for check in assignment.checks:
         run = by_function.get(check.function)
         if run is None or not run.cases:
@@ -225,8 +227,11 @@ def evaluate(
                 TestResult(check.test_name(o), 0.0, o.points, "error", "was not run")
                 for o in check.outputs
             ]
+            passed[check.function] = False
             continue
-        tests += _judge_check(check, run, trusted)
+        judged = _judge_check(check, run, trusted, passed)
+        passed[check.function] = all(t.status == "passed" for t in judged)
+        tests += judged
     return Result.graded(assignment.id, tests)
 
 
@@ -249,9 +254,26 @@ class _Outcome:
     feedback: str
     status: TestStatus
     mistake: str = ""
+    note: str = ""
+    """Shown after the comparison and what names the mistake (an argument changed in place)."""
+    case: int = -1
+    """Which of the check's returned cases the comparison is about (``-1``: none)."""
+    output: str = ""
 
 
-def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResult]:
+@dataclass(frozen=True)
+class _Judged:
+    """A case whose call returned, with what the trusted process makes of its inputs."""
+
+    case: Case
+    args: tuple[Any, ...]
+    reference: Any
+    produced: Callable[[], list[tuple[Mutant, Any]]]
+
+
+def _judge_check(
+    check: Check, run: CheckRun, trusted: Trusted, passed: dict[str, bool] | None = None
+) -> list[TestResult]:
     tol = Tolerance(rtol=check.rtol, atol=check.atol)
     reference, *accepted = trusted.candidates(check)
     mutants = [
@@ -263,6 +285,7 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
     worst: dict[str, _Outcome] = {}
     gradient_notes: dict[str, str] = {}
     lenient: dict[str, _Outcome] = {}
+    judged: list[_Judged] = []
     scored = [c for c in run.cases if c.generator not in check.lenient_cases]
     for case in run.cases:
         # A lenient case fails at no cost, unless it is all there is to score.
@@ -280,8 +303,10 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
             raise GraderError(f"{check.reference} failed on {case.label}")
         # What each mutant makes of these inputs: computed once, and only if an output fails.
         produced = cache(lambda args=args: [(m, _safe(fn, args)) for m, fn in mutants])
+        judged.append(_Judged(case, args, candidates[0], produced))
         for output in check.outputs:
-            outcome = _judge_output(check, output, case, candidates, names, produced, tol)
+            outcome = _judge_output(check, output, case, candidates, names, tol)
+            outcome.case = len(judged) - 1
             if outcome.fraction < 1.0 and check.gradient and case.seed is not None:
                 # Random cases only: a seed document's case may be inconsistent on purpose.
                 found = gradient_feedback(check, output, case, args, candidates, trusted, tol)
@@ -289,30 +314,100 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
                     gradient_notes.setdefault(output.name, found)
             if output.name not in into or outcome.fraction < into[output.name].fraction:
                 into[output.name] = outcome
+    wrong = [o for o in (*worst.values(), *lenient.values()) if o.status == "failed"]
+    if wrong:
+        _name_mistakes(check, judged, wrong, tol)
+        if not any(o.mistake for o in wrong) and _diagnosable(check, run, trusted, passed):
+            _diagnose(check, judged, wrong, trusted)
     results = []
     stopped = next((c.note for c in run.cases if c.note), "")
     for output in check.outputs:
         outcome = worst[output.name]
+        feedback = " ".join(x for x in (outcome.feedback, outcome.note) if x)
         note = gradient_notes.get(output.name, "")
         if outcome.status == "failed" and note:
-            outcome = replace(outcome, feedback=outcome.feedback + note)
+            feedback += note
         spared = lenient.get(output.name)
         if spared is not None and spared.fraction < 1.0 and spared.feedback != outcome.feedback:
-            feedback = f"{outcome.feedback} Not scored: {spared.feedback}".strip()
-            outcome = replace(outcome, feedback=feedback)
+            feedback = f"{feedback} Not scored: {spared.feedback}".strip()
         if stopped:
-            outcome = replace(outcome, feedback=f"{outcome.feedback} {stopped}".strip())
+            feedback = f"{feedback} {stopped}".strip()
         results.append(
             TestResult(
                 name=check.test_name(output),
                 score=round(output.points * outcome.fraction, 6),
                 max_score=output.points,
                 status=outcome.status,
-                feedback=outcome.feedback,
+                feedback=feedback,
                 mistake=outcome.mistake,
             )
         )
     return results
+
+
+def _name_mistakes(
+    check: Check, judged: list[_Judged], wrong: list[_Outcome], tol: Tolerance
+) -> None:
+    """Name the first known mistake that explains the student's answer as a whole.
+
+    A mutant counts only if it reproduces every output it changes, on every case: a mutant
+    leaving out every bias must not be named for a notebook that leaves out one of them,
+    although the output that bias feeds matches it.
+    """
+    if not judged or not judged[0].produced():
+        return
+    for k, (mutant, _) in enumerate(judged[0].produced()):
+        changed: set[tuple[int, str]] = set()
+        for at, j in enumerate(judged):
+            value = j.produced()[k][1]
+            if value is _FAILED:
+                break
+            for output in check.outputs:
+                mine, problem = output_part(check, output, value)
+                if problem:
+                    break
+                expected = output_part(check, output, j.reference)[0]
+                if matches(expected, mine, tol):
+                    continue  # the mutant leaves this output as the reference has it
+                got, shape_problem = output_part(check, output, j.case.got)
+                if shape_problem or not matches(mine, got, tol):
+                    break
+                changed.add((at, output.name))
+            else:
+                continue
+            break
+        else:
+            named = [o for o in wrong if (o.case, o.output) in changed]
+            if named:
+                for outcome in named:
+                    outcome.mistake = mutant.id
+                    outcome.feedback += f" This matches a known mistake: {mutant.description}"
+                return
+
+
+def _diagnosable(
+    check: Check, run: CheckRun, trusted: Trusted, passed: dict[str, bool] | None
+) -> bool:
+    """Whether edits of the reference may explain the answer: every call returned, and the
+    student's own functions it calls passed their checks (a wrong helper would make up a
+    mistake in its caller)."""
+    if trusted.assignment.diagnosis == "off" or passed is None:
+        return False
+    if any(c.verdict is not None for c in run.cases):
+        return False
+    return all(passed.get(name, False) for name in diagnosis.helpers(trusted, check))
+
+
+def _diagnose(check: Check, judged: list[_Judged], wrong: list[_Outcome], trusted: Trusted) -> None:
+    # Random inputs first: they tell edits apart sooner than a seed document's small case.
+    ordered = sorted(judged, key=lambda j: j.case.seed is None)
+    cases = [(j.args, j.case.got) for j in ordered]
+    found = diagnosis.diagnose(check, trusted, cases, trusted.assignment.diagnosis)
+    if found is None:
+        return
+    for outcome in wrong:
+        outcome.mistake = found.mistake
+        outcome.feedback += f" This looks like: {found.sentence}."
 
 
 _FAILED = object()
@@ -331,12 +426,11 @@ def _judge_output(
     case: Case,
     candidates: list[Any],
     names: list[str],
-    produced: Callable[[], list[tuple[Mutant, Any]]],
     tol: Tolerance,
 ) -> _Outcome:
     got, shape_problem = output_part(check, output, case.got)
     if shape_problem:
-        return _Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed")
+        return _Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed", output=output.name)
     best: list[Part] | None = None
     full: list[str] = []
     for expected, reference in zip(candidates, names, strict=True):
@@ -358,34 +452,13 @@ def _judge_output(
     if fraction >= 1.0:
         # Say which accepted reading the answer follows, when only one of them fits it.
         which = dict(check.notes).get(full[0], "") if len(full) == 1 else ""
-        return _Outcome(1.0, " ".join(x for x in (which, note) if x), "passed")
+        return _Outcome(1.0, " ".join(x for x in (which, note) if x), "passed", output=output.name)
     first = next(p for p in best if not p.ok)
     message = first.message.rstrip(".")
     if not message.startswith(check.function):
         message = f"{check.function}: {message}"
     feedback = f"{message} (on {case.label})."
-    mistake = _named_mistake(check, output, got, produced(), tol)
-    if mistake is not None:
-        feedback += f" This matches a known mistake: {mistake.description}"
-    if note:
-        feedback += f" {note}"
-    return _Outcome(fraction, feedback, "failed", mistake.id if mistake is not None else "")
-
-
-def _named_mistake(
-    check: Check,
-    output: Output,
-    got: Any,
-    produced: list[tuple[Mutant, Any]],
-    tol: Tolerance,
-) -> Mutant | None:
-    for mutant, value in produced:
-        if value is _FAILED:
-            continue
-        part, problem = output_part(check, output, value)
-        if not problem and matches(part, got, tol):
-            return mutant
-    return None
+    return _Outcome(fraction, feedback, "failed", note=note, output=output.name)
 
 
 def _status(verdict: str) -> TestStatus:
