@@ -149,9 +149,7 @@ class FeedbackTable(Table):
 
     diagnosis: Annotated[
         str,
-        one_of(
-            "name", "line", "off", say=lambda v: f"must be 'name', 'line' or 'off', not {v!r}"
-        ),
+        one_of("name", "line", "off", say=lambda v: f"must be 'name', 'line' or 'off', not {v!r}"),
     ] = "name"
 
 

@@ -332,7 +332,8 @@ def _reduction_and_axis(node: ast.expr, target: str) -> Iterator[EditSpec]:
                     n.keywords.append(ast.keyword(arg="keepdims", value=ast.Constant(value=True)))
                     return n
 
-                yield "axis", f"{target}:{written}:axis={now}->{choice}", words, keeping
+                detail = f"{target}:{written}:axis={now}->{choice}+keepdims"
+                yield "axis", detail, words, keeping
     if attr in REDUCTIONS or attr in ("max", "min"):
         keep = next((k for k in node.keywords if k.arg == "keepdims"), None)
 
@@ -550,13 +551,19 @@ def _substitution(node: ast.expr, stmt: ast.stmt, target: str, scope: Scope) -> 
         return
     if not isinstance(node.ctx, ast.Load):
         return
+    if (
+        isinstance(stmt, ast.Assign)
+        and stmt.value is node
+        and all(isinstance(t, ast.Name) for t in stmt.targets)
+    ):
+        return  # ``Wo = parameters["Wo"]`` only names a value: its uses are edited instead
     text = ast.unparse(node)
     kind = scope.kinds.get(text) if isinstance(node, ast.Name) else scope.paths.get(text)
     if kind is None:
         return
     pool = {**scope.kinds, **scope.paths}
     for other, other_kind in pool.items():
-        if other == text or other_kind != kind or text in other:
+        if other == text or other_kind != kind or other.startswith((f"{text}.", f"{text}[")):
             continue
         later = scope.definitions.get(other)
         value = later[1] if later is not None and later[0] >= stmt.lineno else None

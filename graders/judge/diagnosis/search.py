@@ -123,6 +123,7 @@ def scope(
     finally:
         sys.settrace(before)
     kinds = {n: k for n, v in seen.items() if (k := _kind(v)) is not None}
+    held = {id(v) for n, v in seen.items() if n in kinds}
     paths: dict[str, str] = {}
     for node in ast.walk(fdef):
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Load):
@@ -140,7 +141,9 @@ def scope(
                 except Exception:
                     continue
                 kind = _kind(value)
-                if kind is not None:
+                # A path a local already holds (``Wf = parameters["Wf"]``) is that local, and
+                # ``W.T`` is the transpose edit's business.
+                if kind is not None and not text.endswith(".T") and id(value) not in held:
                     paths[text] = kind
     return Scope(kinds, paths)
 
