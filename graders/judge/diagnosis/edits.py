@@ -186,6 +186,7 @@ def edits(fdef: ast.FunctionDef, scope: Scope, shown: str = "") -> list[Edit]:
                 "your value is what the reference returns",
                 f"your {shown} returns what the reference computes",
             ).replace("your value", f"the value your {shown} returns")
+            words = words.replace("your function", f"your {shown}")
             found.append(Edit(operator, detail, target, line, words, index, rewrite))
     return found
 
@@ -540,7 +541,7 @@ def _tuple_order(
                 n.elts[i], n.elts[j] = n.elts[j], n.elts[i]
                 return n
 
-            holder = f"your {target}" if target else "your value returns"
+            holder = f"your {target}" if target else "your function returns"
             verb = " holds" if target else ""
             words = f"{holder}{verb} {_q(a)} and {_q(b)} in swapped places"
             yield "order", f"{target or 'return'}:{a}<->{b}", words, swap
