@@ -116,8 +116,9 @@ def diagnosed(assignment: Assignment, mutant: Mutant, runs: tuple[CheckRun, ...]
         name
         for text in re.findall(r"`([^`]+)`", said)
         for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)
-    } - {"np", "p", "v", "T", "x"}
-    return "agrees" if quoted and quoted <= words else "named"
+    } - {"np", "T"}
+    # The sentences are written apart: agreeing means speaking mostly of the same names.
+    return "agrees" if quoted and 2 * len(quoted & words) >= len(quoted) else "named"
 
 
 def diagnosis_summary(verdicts: list[Verdict]) -> list[str]:
