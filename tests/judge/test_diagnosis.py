@@ -295,3 +295,13 @@ def test_one_mistake_notebooks_are_named_through_the_sandbox(graded, mistake):
     # Functions calling the wrong one lose marks too; none is diagnosed with a made-up mistake.
     others = [t for t in result.tests if t.name.split("/")[0] != mistake.function]
     assert not any(t.mistake.startswith("auto:") for t in others)
+
+
+def test_a_long_mistake_id_keeps_its_start_and_a_digest_of_the_whole():
+    long = _edit("unreduced", "dba:" + "np.sum(dz, axis=1)" * 20, "dba", 9)
+    other = _edit("unreduced", "dba:" + "np.sum(dz, axis=1)" * 21, "dba", 9)
+    first = conclude("rnn_cell_backward", [(long,)], "name")
+    second = conclude("rnn_cell_backward", [(other,)], "name")
+    assert first is not None and second is not None
+    assert len(first.mistake) == 120 and first.mistake.startswith("auto:unreduced:dba:np.sum")
+    assert first.mistake != second.mistake

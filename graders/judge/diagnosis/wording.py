@@ -6,6 +6,7 @@ variable and line they change) or nothing; a wrong name is worse than none.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -13,6 +14,16 @@ from graders.judge.diagnosis.edits import Edit
 
 Level = Literal["name", "line", "off"]
 LEVELS: tuple[Level, ...] = ("name", "line", "off")
+MAX_ID = 120
+"""Longest mistake id: a longer one keeps its start and a digest of the whole (the service
+stores ids in a column of 200 characters)."""
+
+
+def _id(text: str) -> str:
+    if len(text) <= MAX_ID:
+        return text
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+    return f"{text[: MAX_ID - 11]}~{digest}"
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,7 @@ def conclude(function: str, matched: list[tuple[Edit, ...]], level: Level) -> Di
         found = matched[0]
         operator = "+".join(e.operator for e in found)
         detail = "+".join(e.detail for e in found)
-        return Diagnosis(f"auto:{operator}:{detail}", "; and ".join(e.words for e in found))
+        return Diagnosis(_id(f"auto:{operator}:{detail}"), "; and ".join(e.words for e in found))
     places = {tuple(sorted({(e.target, e.line) for e in found})) for found in matched}
     targets = {tuple(sorted({e.target for e in found})) for found in matched}
     if len(targets) != 1:
@@ -52,4 +63,4 @@ def conclude(function: str, matched: list[tuple[Edit, ...]], level: Level) -> Di
         sentence = f"look at line {line} of your {function}: {what}"
     else:
         sentence = f"look at {what} in your {function}"
-    return Diagnosis(f"auto:line:{target or 'return'}", sentence)
+    return Diagnosis(_id(f"auto:line:{target or 'return'}"), sentence)
