@@ -28,7 +28,8 @@ from graders import (
 )
 from graders.assignments import Assignment, Check
 from graders.judge.diagnosis import Budget, diagnose, searched
-from graders.judge.diagnosis.edits import Edit, Scope, edits, function_node
+from graders.judge.diagnosis.base import Scope
+from graders.judge.diagnosis.edits import Edit, edits, function_node
 from graders.judge.diagnosis.wording import conclude
 from graders.judge.runs import Case, CheckRun
 from graders.judge.trusted import Trusted

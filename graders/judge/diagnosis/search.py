@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from graders.judge.diagnosis.edits import HELPER, Edit, Scope, apply, edits, nested
+from graders.judge.diagnosis.base import HELPER, Scope
+from graders.judge.diagnosis.edits import Edit, apply, edits, nested
 
 Runner = Callable[[types.ModuleType, tuple[Any, ...]], Any]
 """How the check computes its output with a namespace: ``runner(namespace, args)``."""
