@@ -17,12 +17,12 @@ import copy
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
 from graders.assignments import Assignment, Check
-from graders.assignments.manifest import Mutant, Output
+from graders.assignments.manifest import Output
 from graders.errors import (
     CallError,
     CallTimeout,
@@ -32,8 +32,8 @@ from graders.errors import (
     StudentException,
     UnsupportedValue,
 )
-from graders.judge import diagnosis, gradient
-from graders.judge.compare import Part, Tolerance, compare, matches, score
+from graders.judge import gradient, mistakes
+from graders.judge.compare import Part, Tolerance, compare, score
 from graders.judge.feedback import (
     NEVER_RAN,
     RESTART_TOO_LATE,
@@ -45,6 +45,7 @@ from graders.judge.feedback import (
     stopped_note,
 )
 from graders.judge.gradient import Probe
+from graders.judge.mistakes import FAILED, Judged, Outcome
 from graders.judge.runs import Case, CheckRun
 from graders.judge.trusted import Trusted
 from graders.kernel.calls import CallResult
@@ -248,29 +249,6 @@ def grade_session(
 # -- one check --------------------------------------------------------------------------------
 
 
-@dataclass
-class _Outcome:
-    fraction: float
-    feedback: str
-    status: TestStatus
-    mistake: str = ""
-    note: str = ""
-    """Shown after the comparison and what names the mistake (an argument changed in place)."""
-    case: int = -1
-    """Which of the check's returned cases the comparison is about (``-1``: none)."""
-    output: str = ""
-
-
-@dataclass(frozen=True)
-class _Judged:
-    """A case whose call returned, with what the trusted process makes of its inputs."""
-
-    case: Case
-    args: tuple[Any, ...]
-    reference: Any
-    produced: Callable[[], list[tuple[Mutant, Any]]]
-
-
 def _judge_check(
     check: Check, run: CheckRun, trusted: Trusted, passed: dict[str, bool] | None = None
 ) -> list[TestResult]:
@@ -282,16 +260,16 @@ def _judge_check(
         if m.target == check.function or (check.call and m.target in check.needs)
     ]
     names = [check.reference, *check.accept]
-    worst: dict[str, _Outcome] = {}
+    worst: dict[str, Outcome] = {}
     gradient_notes: dict[str, str] = {}
-    lenient: dict[str, _Outcome] = {}
-    judged: list[_Judged] = []
+    lenient: dict[str, Outcome] = {}
+    judged: list[Judged] = []
     scored = [c for c in run.cases if c.generator not in check.lenient_cases]
     for case in run.cases:
         # A lenient case fails at no cost, unless it is all there is to score.
         into = lenient if scored and case.generator in check.lenient_cases else worst
         if case.verdict is not None:
-            outcome = _Outcome(0.0, call_feedback(check.function, case), _status(case.verdict))
+            outcome = Outcome(0.0, call_feedback(check.function, case), _status(case.verdict))
             for output in check.outputs:
                 # The worst case counts: a failed call replaces any better earlier outcome.
                 if output.name not in into or into[output.name].fraction > 0.0:
@@ -299,11 +277,11 @@ def _judge_check(
             continue
         args = trusted.inputs(case)
         candidates = [_safe(fn, args) for fn in [reference, *accepted]]
-        if candidates[0] is _FAILED:
+        if candidates[0] is FAILED:
             raise GraderError(f"{check.reference} failed on {case.label}")
         # What each mutant makes of these inputs: computed once, and only if an output fails.
         produced = cache(lambda args=args: [(m, _safe(fn, args)) for m, fn in mutants])
-        judged.append(_Judged(case, args, candidates[0], produced))
+        judged.append(Judged(case, args, candidates[0], produced))
         for output in check.outputs:
             outcome = _judge_output(check, output, case, candidates, names, tol)
             outcome.case = len(judged) - 1
@@ -316,9 +294,9 @@ def _judge_check(
                 into[output.name] = outcome
     wrong = [o for o in (*worst.values(), *lenient.values()) if o.status == "failed"]
     if wrong:
-        _name_mistakes(check, judged, wrong, tol)
-        if not any(o.mistake for o in wrong) and _diagnosable(check, run, trusted, passed):
-            _diagnose(check, judged, wrong, trusted)
+        mistakes.name_mistakes(check, judged, wrong, tol)
+        if not any(o.mistake for o in wrong) and mistakes.diagnosable(check, run, trusted, passed):
+            mistakes.diagnose(check, judged, wrong, trusted)
     results = []
     stopped = next((c.note for c in run.cases if c.note), "")
     for output in check.outputs:
@@ -345,79 +323,11 @@ def _judge_check(
     return results
 
 
-def _name_mistakes(
-    check: Check, judged: list[_Judged], wrong: list[_Outcome], tol: Tolerance
-) -> None:
-    """Name the first known mistake that explains the student's answer as a whole.
-
-    A mutant counts only if it reproduces every output it changes, on every case: a mutant
-    leaving out every bias must not be named for a notebook that leaves out one of them,
-    although the output that bias feeds matches it.
-    """
-    if not judged or not judged[0].produced():
-        return
-    for k, (mutant, _) in enumerate(judged[0].produced()):
-        changed: set[tuple[int, str]] = set()
-        for at, j in enumerate(judged):
-            value = j.produced()[k][1]
-            if value is _FAILED:
-                break
-            for output in check.outputs:
-                mine, problem = output_part(check, output, value)
-                if problem:
-                    break
-                expected = output_part(check, output, j.reference)[0]
-                if matches(expected, mine, tol):
-                    continue  # the mutant leaves this output as the reference has it
-                got, shape_problem = output_part(check, output, j.case.got)
-                if shape_problem or not matches(mine, got, tol):
-                    break
-                changed.add((at, output.name))
-            else:
-                continue
-            break
-        else:
-            named = [o for o in wrong if (o.case, o.output) in changed]
-            if named:
-                for outcome in named:
-                    outcome.mistake = mutant.id
-                    outcome.feedback += f" This matches a known mistake: {mutant.description}"
-                return
-
-
-def _diagnosable(
-    check: Check, run: CheckRun, trusted: Trusted, passed: dict[str, bool] | None
-) -> bool:
-    """Whether edits of the reference may explain the answer: every call returned, and the
-    student's own functions it calls passed their checks (a wrong helper would make up a
-    mistake in its caller)."""
-    if trusted.assignment.diagnosis == "off" or passed is None:
-        return False
-    if any(c.verdict is not None for c in run.cases):
-        return False
-    return all(passed.get(name, False) for name in diagnosis.helpers(trusted, check))
-
-
-def _diagnose(check: Check, judged: list[_Judged], wrong: list[_Outcome], trusted: Trusted) -> None:
-    # Random inputs first: they tell edits apart sooner than a seed document's small case.
-    ordered = sorted(judged, key=lambda j: j.case.seed is None)
-    cases = [(j.args, j.case.got) for j in ordered]
-    found = diagnosis.diagnose(check, trusted, cases, trusted.assignment.diagnosis)
-    if found is None:
-        return
-    for outcome in wrong:
-        outcome.mistake = found.mistake
-        outcome.feedback += f" This looks like: {found.sentence}."
-
-
-_FAILED = object()
-
-
 def _safe(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     try:
         return fn(*copy.deepcopy(args))
     except Exception:
-        return _FAILED
+        return FAILED
 
 
 def _judge_output(
@@ -427,14 +337,14 @@ def _judge_output(
     candidates: list[Any],
     names: list[str],
     tol: Tolerance,
-) -> _Outcome:
+) -> Outcome:
     got, shape_problem = output_part(check, output, case.got)
     if shape_problem:
-        return _Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed", output=output.name)
+        return Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed", output=output.name)
     best: list[Part] | None = None
     full: list[str] = []
     for expected, reference in zip(candidates, names, strict=True):
-        if expected is _FAILED:
+        if expected is FAILED:
             continue
         parts = compare(
             output_part(check, output, expected)[0],
@@ -452,13 +362,13 @@ def _judge_output(
     if fraction >= 1.0:
         # Say which accepted reading the answer follows, when only one of them fits it.
         which = dict(check.notes).get(full[0], "") if len(full) == 1 else ""
-        return _Outcome(1.0, " ".join(x for x in (which, note) if x), "passed", output=output.name)
+        return Outcome(1.0, " ".join(x for x in (which, note) if x), "passed", output=output.name)
     first = next(p for p in best if not p.ok)
     message = first.message.rstrip(".")
     if not message.startswith(check.function):
         message = f"{check.function}: {message}"
     feedback = f"{message} (on {case.label})."
-    return _Outcome(fraction, feedback, "failed", note=note, output=output.name)
+    return Outcome(fraction, feedback, "failed", note=note, output=output.name)
 
 
 def _status(verdict: str) -> TestStatus:
