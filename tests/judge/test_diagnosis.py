@@ -34,6 +34,7 @@ from graders.judge.diagnosis.wording import conclude
 from graders.judge.runs import Case, CheckRun
 from graders.judge.trusted import Trusted
 from graders.result import TestResult
+from graders.validation import diagnosed
 from tests.judge.one_mistake import ONE_MISTAKES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,6 +233,21 @@ def test_a_mutant_is_named_only_when_it_matches_every_output_it_changes(lstm):
     result = evaluate(lstm, [*helpers, _run(trusted, check, every, (3, 4))], trusted)
     named = {t.mistake for t in _tests(result, "forward").values() if t.status == "failed"}
     assert named == {mutant.id}
+
+
+def test_validate_says_whether_the_diagnosis_alone_names_a_mutant_in_its_words(rnn):
+    trusted = Trusted(rnn)
+    softmax = _run(trusted, _check(rnn, "softmax"), None, (1, 2))
+    for mutant_id, expected in (
+        ("rnn-cell-missing-bias", "agrees"),
+        ("adam-no-bias-correction", "silent"),
+    ):
+        mutant = next(m for m in rnn.mutants if m.id == mutant_id)
+        module = types.ModuleType("student")
+        module.__dict__.update(trusted.reference.__dict__)
+        setattr(module, mutant.target, trusted.mutants[mutant.id])
+        runs = (softmax, _run(trusted, _check(rnn, mutant.target), module, (3, 4)))
+        assert diagnosed(rnn, mutant, runs) == expected
 
 
 def test_feedback_diagnosis_is_read_from_assignment_toml(tmp_path):
