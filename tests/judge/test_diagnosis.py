@@ -169,6 +169,13 @@ def test_edits_that_mean_different_things_say_only_what_they_share():
     assert shared is not None and shared.mistake == "auto:line:ft"
     assert shared.sentence == "look at line 12 of your lstm_cell_forward: the computation of `ft`"
     assert conclude("lstm_cell_forward", [(one,), (elsewhere,)], "name") is None
+    # Two activations matching alike mean different things; two axes of a matrix do not.
+    relu = _edit("activation", "ft:sigmoid->relu", "ft", 12)
+    alike = conclude("lstm_cell_forward", [(one,), (relu,)], "name")
+    assert alike is not None and alike.mistake == "auto:line:ft"
+    axes = [(_edit("axis", f"dba:np.sum:axis=0->{k}", "dba", 9),) for k in (1, -1)]
+    found = conclude("rnn_cell_backward", axes, "name")
+    assert found is not None and found.mistake == "auto:axis:dba:np.sum:axis=0->1"
     assert conclude("lstm_cell_forward", [(one,)], "line") == shared
     assert conclude("lstm_cell_forward", [(one,)], "off") is None
 

@@ -14,6 +14,8 @@ from graders.judge.diagnosis.edits import Edit
 
 Level = Literal["name", "line", "off"]
 LEVELS: tuple[Level, ...] = ("name", "line", "off")
+ALIKE = {"axis", "name", "transpose"}
+"""Operators whose readings, when several match alike on one variable, say the same thing."""
 MAX_ID = 120
 """Longest mistake id: a longer one keeps its start and a digest of the whole (the service
 stores ids in a column of 200 characters)."""
@@ -41,10 +43,13 @@ def conclude(function: str, matched: list[tuple[Edit, ...]], level: Level) -> Di
     if not matched or level == "off":
         return None
     meanings = {tuple(e.meaning for e in found) for found in matched}
-    # One kind of change to one variable, written in more than one way (``axis=1`` and
-    # ``axis=-1`` of a matrix, ``rcx.T`` and ``rcx``): the first reading says it.
+    # One change to one variable written in more than one way (``axis=1`` and ``axis=-1`` of a
+    # matrix, ``rcx.T`` and ``rcx``, two names holding the same array there): on random
+    # inputs only equal values match alike, so the first reading says it. Two activations
+    # matching alike still mean different things.
     kinds = {tuple((e.operator, e.target) for e in found) for found in matched}
-    if level == "name" and (len(meanings) == 1 or len(kinds) == 1):
+    same = len(kinds) == 1 and all(e.operator in ALIKE for found in matched for e in found)
+    if level == "name" and (len(meanings) == 1 or same):
         found = matched[0]
         operator = "+".join(e.operator for e in found)
         detail = "+".join(e.detail for e in found)
