@@ -20,6 +20,7 @@ from graders import (
     Result,
     compute_keys,
     diagnose,
+    diagnosis_summary,
     find_notebooks,
     grade,
     grade_answers,
@@ -212,6 +213,8 @@ def _validate(args: argparse.Namespace) -> int:
                 print(f"[{mark}] {verdict.assignment} {verdict.case}: {verdict.message}")
     if args.junit:
         Path(args.junit).write_text(junit_xml(verdicts), encoding="utf-8")
+    for line in diagnosis_summary(verdicts):
+        print(f"markwell validate: {line}")
     failed = sum(not v.ok for v in verdicts)
     print(f"markwell validate: {len(verdicts) - failed} ok, {failed} failed")
     return 1 if failed else 0

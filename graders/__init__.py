@@ -62,7 +62,7 @@ from graders.result import (
 from graders.sandbox.config import SandboxConfig
 from graders.session import NotebookSession, run_notebook
 from graders.shipped import shipped_folder
-from graders.validation import junit_xml, validate
+from graders.validation import diagnosis_summary, junit_xml, validate
 
 # Plainly sorted (tests/test_public_api.py), which puts the status tuples among the classes.
 __all__ = [  # noqa: RUF022
@@ -110,6 +110,7 @@ __all__ = [  # noqa: RUF022
     "check_keys",
     "compute_keys",
     "diagnose",
+    "diagnosis_summary",
     "dump_runs",
     "evaluate",
     "find_notebooks",

@@ -44,7 +44,8 @@ class TestResult:
     """What the student reads: a sentence they can act on; when passed, empty or a note (which
     accepted reading the answer follows, an argument changed in place)."""
     mistake: str = ""
-    """The id of the known mistake (mutant) the output matched, if one did."""
+    """The id of the known mistake (mutant) the output matched, if one did; ``auto:...`` (at
+    most 120 characters) when the automatic diagnosis named it instead."""
 
     @classmethod
     def pending(cls: type[_T], name: str, max_score: float, feedback: str = "") -> _T:

@@ -1,16 +1,23 @@
 """``markwell validate``: an assignment's solution scores full marks and every mutant loses
-marks on the function it changes, each through the full sandboxed pipeline."""
+marks on the function it changes, each through the full sandboxed pipeline.
+
+For each mutant it also reports whether the automatic diagnosis alone (the mutants switched
+off, the stored runs judged again) names the mistake, and whether its sentence speaks of what
+the mutant's does; that never fails validation (``diagnosis_summary`` counts it)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import nbformat
 from nbformat.v4 import new_code_cell
 
 from graders.assignments import Assignment, Mutant
 from graders.grading import grade
+from graders.judge.judge import evaluate
+from graders.judge.runs import CheckRun
 from graders.kernel.launch import AcquireKernel
 from graders.limits import Limits
 from graders.result import Result
@@ -27,6 +34,10 @@ class Verdict:
     ok: bool
     message: str
     result: Result
+    diagnosis: str = ""
+    """For a mutant: what the automatic diagnosis alone makes of it: ``agrees`` (it names a
+    mistake in the words of the mutant's sentence), ``named`` (another wording), ``line``
+    (only the line pointed at) or ``silent``."""
 
 
 def mutant_notebook(assignment: Assignment, mutant: Mutant) -> nbformat.NotebookNode:
@@ -55,7 +66,8 @@ def validate(
     yield Verdict(assignment.id, "solution", ok, message, result)
     for mutant in assignment.mutants:
         nb = mutant_notebook(assignment, mutant)
-        result = grade(assignment, nb, limits, config, kernels).result
+        graded = grade(assignment, nb, limits, config, kernels)
+        result = graded.result
         target = [t for t in result.tests if t.name.split("/")[0] == mutant.target]
         short = [t for t in target if t.score < t.max_score]
         named = any(mutant.description in t.feedback for t in short)
@@ -70,7 +82,60 @@ def validate(
                 f"{', '.join(t.name for t in short)}"
                 + ("" if named else "; the feedback does not name the mistake")
             )
-        yield Verdict(assignment.id, f"mutant {mutant.id}", ok, message, result)
+        found = diagnosed(assignment, mutant, graded.runs) if result.status == "graded" else ""
+        if found:
+            message += f"; automatic diagnosis alone: {DIAGNOSIS_WORDS[found]}"
+        yield Verdict(assignment.id, f"mutant {mutant.id}", ok, message, result, found)
+
+
+DIAGNOSIS_WORDS = {
+    "agrees": "names it, in agreement with the mutant's sentence",
+    "named": "names a mistake in other words than the mutant's",
+    "line": "points at the line only",
+    "silent": "does not name it",
+}
+
+
+def diagnosed(assignment: Assignment, mutant: Mutant, runs: tuple[CheckRun, ...]) -> str:
+    """What the automatic diagnosis makes of a mutant's runs with every mutant switched off:
+    ``agrees``, ``named``, ``line`` or ``silent`` (see :attr:`Verdict.diagnosis`)."""
+    result = evaluate(replace(assignment, mutants=()), runs)
+    found = [
+        t
+        for t in result.tests
+        if t.name.split("/")[0] == mutant.target
+        and t.status == "failed"
+        and t.mistake.startswith("auto:")
+    ]
+    named = [t for t in found if not t.mistake.startswith("auto:line:")]
+    if not named:
+        return "line" if found else "silent"
+    said = " ".join(t.feedback.split("This looks like: ", 1)[-1] for t in named)
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", mutant.description))
+    quoted = {
+        name
+        for text in re.findall(r"`([^`]+)`", said)
+        for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)
+    } - {"np", "T"}
+    # The sentences are written apart: agreeing means speaking mostly of the same names.
+    return "agrees" if quoted and 2 * len(quoted & words) >= len(quoted) else "named"
+
+
+def diagnosis_summary(verdicts: list[Verdict]) -> list[str]:
+    """One line per assignment: how many of its mutants the automatic diagnosis names."""
+    lines = []
+    for name in dict.fromkeys(v.assignment for v in verdicts):
+        mine = [v for v in verdicts if v.assignment == name and v.diagnosis]
+        if not mine:
+            continue
+        agrees = sum(v.diagnosis == "agrees" for v in mine)
+        named = agrees + sum(v.diagnosis == "named" for v in mine)
+        line = sum(v.diagnosis == "line" for v in mine)
+        lines.append(
+            f"{name}: the automatic diagnosis alone names {named} of {len(mine)} mutants "
+            f"({agrees} in agreement with the mutant's sentence), points at the line of {line}"
+        )
+    return lines
 
 
 def junit_xml(verdicts: list[Verdict]) -> str:

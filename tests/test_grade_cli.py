@@ -69,7 +69,15 @@ def test_validate_passes_the_solution_and_catches_the_mutant(course, tmp_path, c
     assert main(["validate", "affine", "--junit", str(junit)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "[ok  ] affine solution: scored 10/10"
-    assert out[1] == "[ok  ] affine mutant plus-one: lost 6 points on affine_forward/out"
+    # The automatic diagnosis has no edit that adds 1: it says so, and validation passes.
+    assert out[1] == (
+        "[ok  ] affine mutant plus-one: lost 6 points on affine_forward/out; "
+        "automatic diagnosis alone: does not name it"
+    )
+    assert out[-2] == (
+        "markwell validate: affine: the automatic diagnosis alone names 0 of 1 mutants "
+        "(0 in agreement with the mutant's sentence), points at the line of 0"
+    )
     assert out[-1] == "markwell validate: 2 ok, 0 failed"
     xml = junit.read_text()
     assert '<testsuite name="affine" tests="2" failures="0">' in xml

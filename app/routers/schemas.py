@@ -99,7 +99,12 @@ class TestSummary(BaseModel):
 
 
 class MistakeSummary(BaseModel):
-    mistake: str = Field(description="the named mistake (mutant id) the outputs matched")
+    mistake: str = Field(
+        description=(
+            "the named mistake the outputs matched: a mutant id, or auto:<operator>:<detail> "
+            "from the automatic diagnosis"
+        )
+    )
     students: int
     tests: int = Field(description="test results that matched it, across those students")
 

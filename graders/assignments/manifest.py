@@ -116,6 +116,9 @@ class Assignment:
     """A quiz's questions, in order (``docs/quizzes.md``); none for a notebook assignment."""
     quiz: QuizSettings = field(default_factory=QuizSettings)
     """A quiz's ``[quiz]`` table: time limit and attempts."""
+    diagnosis: Literal["name", "line", "off"] = "name"
+    """``[feedback] diagnosis``: what the automatic diagnosis of a wrong output tells the
+    student: the mistake, only the line it is on, or nothing."""
 
     def limits(self, base: Limits | None = None) -> Limits:
         """``base`` (the grader's settings) with this assignment's limits applied."""
@@ -165,6 +168,7 @@ def read_assignment(folder: Path) -> Assignment:
         mutants=_mutants(folder / "mutants"),
         questions=questions,
         quiz=table.quiz.settings(),
+        diagnosis=cast(Literal["name", "line", "off"], table.feedback.diagnosis),
     )
     if assignment.kind == "notebook":
         for needed in ("reference.py", "checks.py", "solution.ipynb", "starter.ipynb"):

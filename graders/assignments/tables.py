@@ -144,6 +144,15 @@ def _unique_ids(names: list[str], what: str, array: str, field: str) -> None:
         seen.add(name)
 
 
+class FeedbackTable(Table):
+    """``[feedback]``: how much the automatic diagnosis of a wrong output reveals."""
+
+    diagnosis: Annotated[
+        str,
+        one_of("name", "line", "off", say=lambda v: f"must be 'name', 'line' or 'off', not {v!r}"),
+    ] = "name"
+
+
 class ManifestTable(Table):
     """The whole of ``assignment.toml``."""
 
@@ -159,6 +168,7 @@ class ManifestTable(Table):
     checks: list[CheckTable] = []
     questions: list[QuestionTable] = []
     quiz: QuizTable = QuizTable()
+    feedback: FeedbackTable = FeedbackTable()
 
     @field_validator("limits", mode="before")
     @classmethod

@@ -17,12 +17,12 @@ import copy
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
 from graders.assignments import Assignment, Check
-from graders.assignments.manifest import Mutant, Output
+from graders.assignments.manifest import Output
 from graders.errors import (
     CallError,
     CallTimeout,
@@ -32,8 +32,8 @@ from graders.errors import (
     StudentException,
     UnsupportedValue,
 )
-from graders.judge import gradient
-from graders.judge.compare import Part, Tolerance, compare, matches, score
+from graders.judge import gradient, mistakes
+from graders.judge.compare import Part, Tolerance, compare, score
 from graders.judge.feedback import (
     NEVER_RAN,
     RESTART_TOO_LATE,
@@ -45,6 +45,7 @@ from graders.judge.feedback import (
     stopped_note,
 )
 from graders.judge.gradient import Probe
+from graders.judge.mistakes import FAILED, Judged, Outcome
 from graders.judge.runs import Case, CheckRun
 from graders.judge.trusted import Trusted
 from graders.kernel.calls import CallResult
@@ -218,6 +219,8 @@ def evaluate(
     trusted = trusted or Trusted(assignment)
     by_function = {run.function: run for run in runs}
     tests: list[TestResult] = []
+    passed: dict[str, bool] = {}
+    """Function -> whether every test of its check passed, for the checks judged so far."""
     for check in assignment.checks:
         run = by_function.get(check.function)
         if run is None or not run.cases:
@@ -225,8 +228,11 @@ def evaluate(
                 TestResult(check.test_name(o), 0.0, o.points, "error", "was not run")
                 for o in check.outputs
             ]
+            passed[check.function] = False
             continue
-        tests += _judge_check(check, run, trusted)
+        judged = _judge_check(check, run, trusted, passed)
+        passed[check.function] = all(t.status == "passed" for t in judged)
+        tests += judged
     return Result.graded(assignment.id, tests)
 
 
@@ -243,15 +249,9 @@ def grade_session(
 # -- one check --------------------------------------------------------------------------------
 
 
-@dataclass
-class _Outcome:
-    fraction: float
-    feedback: str
-    status: TestStatus
-    mistake: str = ""
-
-
-def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResult]:
+def _judge_check(
+    check: Check, run: CheckRun, trusted: Trusted, passed: dict[str, bool] | None = None
+) -> list[TestResult]:
     tol = Tolerance(rtol=check.rtol, atol=check.atol)
     reference, *accepted = trusted.candidates(check)
     mutants = [
@@ -260,15 +260,16 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
         if m.target == check.function or (check.call and m.target in check.needs)
     ]
     names = [check.reference, *check.accept]
-    worst: dict[str, _Outcome] = {}
+    worst: dict[str, Outcome] = {}
     gradient_notes: dict[str, str] = {}
-    lenient: dict[str, _Outcome] = {}
+    lenient: dict[str, Outcome] = {}
+    judged: list[Judged] = []
     scored = [c for c in run.cases if c.generator not in check.lenient_cases]
     for case in run.cases:
         # A lenient case fails at no cost, unless it is all there is to score.
         into = lenient if scored and case.generator in check.lenient_cases else worst
         if case.verdict is not None:
-            outcome = _Outcome(0.0, call_feedback(check.function, case), _status(case.verdict))
+            outcome = Outcome(0.0, call_feedback(check.function, case), _status(case.verdict))
             for output in check.outputs:
                 # The worst case counts: a failed call replaces any better earlier outcome.
                 if output.name not in into or into[output.name].fraction > 0.0:
@@ -276,12 +277,14 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
             continue
         args = trusted.inputs(case)
         candidates = [_safe(fn, args) for fn in [reference, *accepted]]
-        if candidates[0] is _FAILED:
+        if candidates[0] is FAILED:
             raise GraderError(f"{check.reference} failed on {case.label}")
         # What each mutant makes of these inputs: computed once, and only if an output fails.
         produced = cache(lambda args=args: [(m, _safe(fn, args)) for m, fn in mutants])
+        judged.append(Judged(case, args, candidates[0], produced))
         for output in check.outputs:
-            outcome = _judge_output(check, output, case, candidates, names, produced, tol)
+            outcome = _judge_output(check, output, case, candidates, names, tol)
+            outcome.case = len(judged) - 1
             if outcome.fraction < 1.0 and check.gradient and case.seed is not None:
                 # Random cases only: a seed document's case may be inconsistent on purpose.
                 found = gradient_feedback(check, output, case, args, candidates, trusted, tol)
@@ -289,40 +292,42 @@ def _judge_check(check: Check, run: CheckRun, trusted: Trusted) -> list[TestResu
                     gradient_notes.setdefault(output.name, found)
             if output.name not in into or outcome.fraction < into[output.name].fraction:
                 into[output.name] = outcome
+    wrong = [o for o in (*worst.values(), *lenient.values()) if o.status == "failed"]
+    if wrong:
+        mistakes.name_mistakes(check, judged, wrong, tol)
+        if not any(o.mistake for o in wrong) and mistakes.diagnosable(check, run, trusted, passed):
+            mistakes.diagnose(check, judged, wrong, trusted)
     results = []
     stopped = next((c.note for c in run.cases if c.note), "")
     for output in check.outputs:
         outcome = worst[output.name]
+        feedback = " ".join(x for x in (outcome.feedback, outcome.note) if x)
         note = gradient_notes.get(output.name, "")
         if outcome.status == "failed" and note:
-            outcome = replace(outcome, feedback=outcome.feedback + note)
+            feedback += note
         spared = lenient.get(output.name)
         if spared is not None and spared.fraction < 1.0 and spared.feedback != outcome.feedback:
-            feedback = f"{outcome.feedback} Not scored: {spared.feedback}".strip()
-            outcome = replace(outcome, feedback=feedback)
+            feedback = f"{feedback} Not scored: {spared.feedback}".strip()
         if stopped:
-            outcome = replace(outcome, feedback=f"{outcome.feedback} {stopped}".strip())
+            feedback = f"{feedback} {stopped}".strip()
         results.append(
             TestResult(
                 name=check.test_name(output),
                 score=round(output.points * outcome.fraction, 6),
                 max_score=output.points,
                 status=outcome.status,
-                feedback=outcome.feedback,
+                feedback=feedback,
                 mistake=outcome.mistake,
             )
         )
     return results
 
 
-_FAILED = object()
-
-
 def _safe(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     try:
         return fn(*copy.deepcopy(args))
     except Exception:
-        return _FAILED
+        return FAILED
 
 
 def _judge_output(
@@ -331,16 +336,15 @@ def _judge_output(
     case: Case,
     candidates: list[Any],
     names: list[str],
-    produced: Callable[[], list[tuple[Mutant, Any]]],
     tol: Tolerance,
-) -> _Outcome:
+) -> Outcome:
     got, shape_problem = output_part(check, output, case.got)
     if shape_problem:
-        return _Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed")
+        return Outcome(0.0, f"{shape_problem} (on {case.label}).", "failed", output=output.name)
     best: list[Part] | None = None
     full: list[str] = []
     for expected, reference in zip(candidates, names, strict=True):
-        if expected is _FAILED:
+        if expected is FAILED:
             continue
         parts = compare(
             output_part(check, output, expected)[0],
@@ -358,34 +362,13 @@ def _judge_output(
     if fraction >= 1.0:
         # Say which accepted reading the answer follows, when only one of them fits it.
         which = dict(check.notes).get(full[0], "") if len(full) == 1 else ""
-        return _Outcome(1.0, " ".join(x for x in (which, note) if x), "passed")
+        return Outcome(1.0, " ".join(x for x in (which, note) if x), "passed", output=output.name)
     first = next(p for p in best if not p.ok)
     message = first.message.rstrip(".")
     if not message.startswith(check.function):
         message = f"{check.function}: {message}"
     feedback = f"{message} (on {case.label})."
-    mistake = _named_mistake(check, output, got, produced(), tol)
-    if mistake is not None:
-        feedback += f" This matches a known mistake: {mistake.description}"
-    if note:
-        feedback += f" {note}"
-    return _Outcome(fraction, feedback, "failed", mistake.id if mistake is not None else "")
-
-
-def _named_mistake(
-    check: Check,
-    output: Output,
-    got: Any,
-    produced: list[tuple[Mutant, Any]],
-    tol: Tolerance,
-) -> Mutant | None:
-    for mutant, value in produced:
-        if value is _FAILED:
-            continue
-        part, problem = output_part(check, output, value)
-        if not problem and matches(part, got, tol):
-            return mutant
-    return None
+    return Outcome(fraction, feedback, "failed", note=note, output=output.name)
 
 
 def _status(verdict: str) -> TestStatus:
