@@ -100,22 +100,17 @@ async def upload(
         raise too_large(limit, "the notebook")
     filename = clean_filename(file.filename or "")
     # Off the event loop: the database reads, the parse and the write transaction block.
-    # Every rule that needs no parsing comes first, so a refused upload is never parsed.
     accepted = await run_in_threadpool(
-        service.replay_or_admit, db, settings, user, target, content, idempotency_key
+        service.take_upload,
+        db,
+        settings,
+        user,
+        target,
+        filename,
+        file.content_type or "",
+        content,
+        idempotency_key,
     )
-    if accepted is None:
-        await run_in_threadpool(
-            service.check_notebook,
-            content,
-            filename,
-            file.content_type or "",
-            limit,
-            settings.max_cells,
-        )
-        accepted = await run_in_threadpool(
-            service.accept, db, settings, user, target, filename, content, idempotency_key
-        )
     if accepted.created and accepted.run_id is not None:
         request.app.state.queue.notify(accepted.run_id)
     response.headers["Location"] = f"/api/v1/submissions/{accepted.submission_id}"

@@ -142,6 +142,27 @@ def accept(
             return Accepted(existing.id, existing.status, created=False)
 
 
+def take_upload(
+    db: Database,
+    settings: Settings,
+    user: User,
+    target: CourseAssignment,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    idempotency_key: str | None = None,
+) -> Accepted:
+    """An upload from start to end, cheapest rule first: a repeat gives the first submission,
+    the rules that need no parsing (:func:`replay_or_admit`) come before the parse
+    (:func:`check_notebook`), and only then is it stored (:func:`accept`). The API's route
+    and the upload page both take uploads through it, so both refuse alike."""
+    accepted = replay_or_admit(db, settings, user, target, content, idempotency_key)
+    if accepted is not None:
+        return accepted
+    check_notebook(content, filename, content_type, settings.notebook_bytes, settings.max_cells)
+    return accept(db, settings, user, target, filename, content, idempotency_key)
+
+
 def _by_key(
     session: Session, user: User, target: CourseAssignment, key: str | None, sha: str
 ) -> Submission | None:

@@ -155,20 +155,15 @@ async def _take(
         raise TooLarge(limit, "the notebook")
     filename = clean_filename(file.filename or "")
     accepted = await run_in_threadpool(
-        service.replay_or_admit, db, settings, reader, target, content, None
+        service.take_upload,
+        db,
+        settings,
+        reader,
+        target,
+        filename,
+        file.content_type or "",
+        content,
     )
-    if accepted is None:
-        await run_in_threadpool(
-            service.check_notebook,
-            content,
-            filename,
-            file.content_type or "",
-            limit,
-            settings.max_cells,
-        )
-        accepted = await run_in_threadpool(
-            service.accept, db, settings, reader, target, filename, content, None
-        )
     if accepted.created and accepted.run_id is not None:
         request.app.state.queue.notify(accepted.run_id)
     return accepted.submission_id
