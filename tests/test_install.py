@@ -69,6 +69,19 @@ def test_a_wheel_carries_reference_and_migrations_without_caches(wheel: Path) ->
     assert wheel.stat().st_size < 1 << 20
 
 
+def test_a_wheel_carries_every_template_and_static_file_of_the_pages(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    pages = REPO / "app" / "web"
+    files = {
+        p.relative_to(REPO).as_posix()
+        for folder in ("templates", "static")
+        for p in (pages / folder).rglob("*")
+        if p.is_file()
+    }
+    assert "app/web/templates/instructor/dashboard.html" in files
+    assert files - names == set()
+
+
 def test_a_wheel_marks_the_engine_as_typed(wheel: Path) -> None:
     assert "graders/py.typed" in zipfile.ZipFile(wheel).namelist()
 
