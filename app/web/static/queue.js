@@ -1,5 +1,7 @@
 // The dashboard's queue follows the grading without reloading: it polls a small JSON every
 // few seconds and says a change once in its live region.
+import { UNREADABLE, readState } from "./follow.js";
+
 const holder = document.getElementById("queue");
 const live = document.getElementById("queue-live");
 const EVERY_MS = 4000;
@@ -10,19 +12,12 @@ function sentence(state) {
 }
 
 async function poll(last) {
-  let state;
-  try {
-    const answer = await fetch(holder.dataset.queueUrl, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    });
-    const type = answer.headers.get("content-type") || "";
-    if (!answer.ok || !type.startsWith("application/json")) {
-      live.textContent = "The queue could not be read; reload the page to try again.";
-      return;
-    }
-    state = await answer.json();
-  } catch {
+  const state = await readState(holder.dataset.queueUrl);
+  if (state === UNREADABLE) {
+    live.textContent = "The queue could not be read; reload the page to try again.";
+    return;
+  }
+  if (state === null) {
     setTimeout(() => poll(last), EVERY_MS * 4);
     return;
   }

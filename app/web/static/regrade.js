@@ -1,7 +1,7 @@
 // The regrade page follows the regrade without reloading: it polls the counts, moves the
 // progress bar, says where it stands in the live region, and brings in the before/after
 // comparison once every run has finished.
-import { localise } from "./localtime.js";
+import { UNREADABLE, bringIn, readState } from "./follow.js";
 
 const holder = document.getElementById("regrade-progress");
 const live = document.getElementById("regrade-live");
@@ -20,36 +20,19 @@ function show(state) {
   }
 }
 
-async function bringDiff() {
-  const answer = await fetch(location.href, { credentials: "same-origin" });
-  if (!answer.ok) return;
-  const page = new DOMParser().parseFromString(await answer.text(), "text/html");
-  const fresh = page.getElementById("regrade-diff");
-  const here = document.getElementById("regrade-diff");
-  if (fresh && here) here.replaceChildren(...fresh.childNodes);
-  localise(document);
-}
-
 async function poll(lastText) {
-  let state;
-  try {
-    const answer = await fetch(holder.dataset.statusUrl, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    });
-    const type = answer.headers.get("content-type") || "";
-    if (!answer.ok || !type.startsWith("application/json")) {
-      live.textContent = "The progress could not be read; reload the page to try again.";
-      return;
-    }
-    state = await answer.json();
-  } catch {
+  const state = await readState(holder.dataset.statusUrl);
+  if (state === UNREADABLE) {
+    live.textContent = "The progress could not be read; reload the page to try again.";
+    return;
+  }
+  if (state === null) {
     setTimeout(() => poll(lastText), EVERY_MS * 4);
     return;
   }
   show(state);
   if (state.done) {
-    await bringDiff();
+    await bringIn(["regrade-diff"]);
     holder.dataset.done = "yes";
     live.textContent = `Done: ${state.finished} of ${state.total} regraded.`;
     return;
