@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import axe_playwright_python.sync_playwright as axe_module
 import httpx
+import playwright.sync_api as playwright
 import pytest
 
 from app import migrate
@@ -32,11 +34,10 @@ MARKWELL = REPO / ".venv" / "bin" / "markwell"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / "var" / "screenshots"
 
-playwright = pytest.importorskip("playwright.sync_api")
-axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
-
-if not CHROMIUM.exists():  # scripts/setup installs it
-    pytest.skip("no /usr/bin/chromium", allow_module_level=True)
+# A missing part fails the run rather than skip it: scripts/setup installs Playwright, axe
+# and Chromium.
+if not CHROMIUM.exists():
+    raise RuntimeError(f"the browser tests need Debian's Chromium at {CHROMIUM}: run scripts/setup")
 
 
 def free_port() -> int:
