@@ -119,6 +119,10 @@ class Assignment:
     diagnosis: Literal["name", "line", "off"] = "name"
     """``[feedback] diagnosis``: what the automatic diagnosis of a wrong output tells the
     student: the mistake, only the line it is on, or nothing."""
+    carry_forward: bool = True
+    """``[feedback] carry_forward``: a function that is right given the student's own helpers
+    (the reference composed with them) keeps its points when a helper failed its own check, so
+    the helper's mistake costs once; ``False`` costs it everywhere it shows."""
 
     def limits(self, base: Limits | None = None) -> Limits:
         """``base`` (the grader's settings) with this assignment's limits applied."""
@@ -169,6 +173,7 @@ def read_assignment(folder: Path) -> Assignment:
         questions=questions,
         quiz=table.quiz.settings(),
         diagnosis=cast(Literal["name", "line", "off"], table.feedback.diagnosis),
+        carry_forward=table.feedback.carry_forward,
     )
     if assignment.kind == "notebook":
         for needed in ("reference.py", "checks.py", "solution.ipynb", "starter.ipynb"):

@@ -145,12 +145,14 @@ def _unique_ids(names: list[str], what: str, array: str, field: str) -> None:
 
 
 class FeedbackTable(Table):
-    """``[feedback]``: how much the automatic diagnosis of a wrong output reveals."""
+    """``[feedback]``: how much the automatic diagnosis of a wrong output reveals, and whether
+    a function that is right given the student's own wrong helpers keeps its points."""
 
     diagnosis: Annotated[
         str,
         one_of("name", "line", "off", say=lambda v: f"must be 'name', 'line' or 'off', not {v!r}"),
     ] = "name"
+    carry_forward: bool = True
 
 
 class ManifestTable(Table):

@@ -8,7 +8,9 @@ Two steps, so a submission can be judged again without running student code:
   the reference and the mutants, compares, and writes the :class:`~graders.result.Result`.
 
 Inputs a function needs from another (a cache for a backward) come from the reference, so a
-mistake costs marks in the function that makes it, not again downstream.
+mistake costs marks in the function that makes it, not again downstream; a function that calls
+the student's own wrong helper is judged against the reference composed with that helper too
+(``graders.judge.carried``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from graders.errors import (
     StudentException,
     UnsupportedValue,
 )
-from graders.judge import gradient, mistakes
+from graders.judge import carried, gradient, mistakes
 from graders.judge.compare import Part, Tolerance, compare, score
 from graders.judge.feedback import (
     NEVER_RAN,
@@ -61,6 +63,7 @@ def call_checks(
     """Call every checked function of the notebook on its cases (fresh seeds every run)."""
     trusted = trusted or Trusted(assignment)
     defined = set(session.report.functions)
+    composing = carried.Budget()
     runs = []
     for check in assignment.checks:
         cases = [Case(name, None) for name in check.seed_cases]
@@ -98,6 +101,7 @@ def call_checks(
                     for c in cases[len(done) :]
                 ]
                 break
+        done = carried.with_composed(session, trusted, check, done, composing)
         runs.append(CheckRun(check.function, _explained(session, check.function, done)))
     return runs
 
@@ -218,21 +222,21 @@ def evaluate(
     """Judge stored runs against the assignment as it is now (reference, tolerances, points)."""
     trusted = trusted or Trusted(assignment)
     by_function = {run.function: run for run in runs}
-    tests: list[TestResult] = []
-    passed: dict[str, bool] = {}
-    """Function -> whether every test of its check passed, for the checks judged so far."""
-    for check in assignment.checks:
+    judged: dict[str, list[TestResult]] = {}
+    blamed: dict[str, tuple[str, ...]] = {}
+    """Function -> the graded functions whose mistakes its outputs show, for the checks judged
+    so far: itself, the helpers it is right given, or none when it is right on its own."""
+    for check in carried.helpers_first(trusted):
         run = by_function.get(check.function)
         if run is None or not run.cases:
-            tests += [
+            judged[check.function] = [
                 TestResult(check.test_name(o), 0.0, o.points, "error", "was not run")
                 for o in check.outputs
             ]
-            passed[check.function] = False
+            blamed[check.function] = (check.function,)
             continue
-        judged = _judge_check(check, run, trusted, passed)
-        passed[check.function] = all(t.status == "passed" for t in judged)
-        tests += judged
+        judged[check.function] = _judge_check(check, run, trusted, blamed)
+    tests = [t for check in assignment.checks for t in judged[check.function]]
     return Result.graded(assignment.id, tests)
 
 
@@ -250,9 +254,15 @@ def grade_session(
 
 
 def _judge_check(
-    check: Check, run: CheckRun, trusted: Trusted, passed: dict[str, bool] | None = None
+    check: Check,
+    run: CheckRun,
+    trusted: Trusted,
+    blamed: dict[str, tuple[str, ...]] | None = None,
 ) -> list[TestResult]:
+    """The check's tests; records in ``blamed`` whose mistakes its outputs show."""
     tol = Tolerance(rtol=check.rtol, atol=check.atol)
+    carry_forward = trusted.assignment.carry_forward
+    helpers = carried.composable(trusted, check)
     reference, *accepted = trusted.candidates(check)
     mutants = [
         (m, trusted.caller(check, m.target, trusted.mutants[m.id], m.id))
@@ -285,23 +295,30 @@ def _judge_check(
         for output in check.outputs:
             outcome = _judge_output(check, output, case, candidates, names, tol)
             outcome.case = len(judged) - 1
+            if outcome.fraction < 1.0:
+                outcome = carried.reconsidered(
+                    check, output, case, outcome, tol, blamed or {}, carry_forward, helpers
+                )
             if outcome.fraction < 1.0 and check.gradient and case.seed is not None:
                 # Random cases only: a seed document's case may be inconsistent on purpose.
                 found = gradient_feedback(check, output, case, args, candidates, trusted, tol)
                 if found:
                     gradient_notes.setdefault(output.name, found)
-            if output.name not in into or outcome.fraction < into[output.name].fraction:
+            if output.name not in into or _worse(outcome, into[output.name]):
                 into[output.name] = outcome
     wrong = [o for o in (*worst.values(), *lenient.values()) if o.status == "failed"]
     if wrong:
         mistakes.name_mistakes(check, judged, wrong, tol)
-        if not any(o.mistake for o in wrong) and mistakes.diagnosable(check, run, trusted, passed):
+        if not any(o.mistake for o in wrong) and mistakes.diagnosable(check, run, trusted, blamed):
             mistakes.diagnose(check, judged, wrong, trusted)
+    if blamed is not None:
+        blamed[check.function] = _blames(check.function, list(worst.values()))
     results = []
     stopped = next((c.note for c in run.cases if c.note), "")
     for output in check.outputs:
         outcome = worst[output.name]
-        feedback = " ".join(x for x in (outcome.feedback, outcome.note) if x)
+        suspect = "" if outcome.mistake else outcome.suspect
+        feedback = " ".join(x for x in (outcome.feedback, outcome.note, suspect) if x)
         note = gradient_notes.get(output.name, "")
         if outcome.status == "failed" and note:
             feedback += note
@@ -321,6 +338,26 @@ def _judge_check(
             )
         )
     return results
+
+
+def _worse(outcome: Outcome, than: Outcome) -> bool:
+    """Whether ``outcome`` is the one an output's test reports over ``than``: the lower score,
+    or at the same score the one right only given the student's helpers (it says so)."""
+    if outcome.fraction != than.fraction:
+        return outcome.fraction < than.fraction
+    return bool(outcome.blames) and not than.blames
+
+
+def _blames(function: str, outcomes: list[Outcome]) -> tuple[str, ...]:
+    """Whose mistakes these outcomes of ``function``'s outputs show: the helpers an output is
+    right given, and ``function`` itself for any other output that lost marks."""
+    names: set[str] = set()
+    for outcome in outcomes:
+        if outcome.blames:
+            names.update(outcome.blames)
+        elif outcome.fraction < 1.0:
+            names.add(function)
+    return tuple(sorted(names))
 
 
 def _safe(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:

@@ -32,6 +32,12 @@ class Outcome:
     """Shown after the comparison and what names the mistake (an argument changed in place)."""
     case: int = -1
     """Which of the check's returned cases the comparison is about (``-1``: none)."""
+    suspect: str = ""
+    """Points at a wrong helper the output depends on, when the answer could not be checked
+    against the reference composed with it; shown only if no mistake is named."""
+    blames: tuple[str, ...] = ()
+    """For an output that is right given the student's own helpers: the graded functions whose
+    mistakes it shows (``graders.judge.carried``)."""
     output: str = ""
     """The output's name (``""`` for a function's whole value)."""
 
@@ -85,16 +91,16 @@ def name_mistakes(check: Check, judged: list[Judged], wrong: list[Outcome], tol:
 
 
 def diagnosable(
-    check: Check, run: CheckRun, trusted: Trusted, passed: dict[str, bool] | None
+    check: Check, run: CheckRun, trusted: Trusted, blamed: dict[str, tuple[str, ...]] | None
 ) -> bool:
     """Whether edits of the reference may explain the answer: every call returned, and the
-    student's own functions it calls passed their checks (a wrong helper would make up a
+    student's own functions it calls were right on their own (a wrong helper would make up a
     mistake in its caller)."""
-    if trusted.assignment.diagnosis == "off" or passed is None:
+    if trusted.assignment.diagnosis == "off" or blamed is None:
         return False
     if any(c.verdict is not None for c in run.cases):
         return False
-    return all(passed.get(name, False) for name in diagnosis.helpers(trusted, check))
+    return all(blamed.get(name) == () for name in diagnosis.helpers(trusted, check))
 
 
 def diagnose(check: Check, judged: list[Judged], wrong: list[Outcome], trusted: Trusted) -> None:

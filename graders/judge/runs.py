@@ -23,6 +23,12 @@ class Case:
     own_gradient: tuple[tuple[str, float | None], ...] = ()
     """For a backward whose gradient keys were wrong: the centred-difference derivative of the
     student's own forward along each wrong key's direction (``graders.judge.gradient``)."""
+    composed: Any = None
+    """For a wrong answer of a function that calls the student's other graded functions: what
+    the reference gives with each of those calls answered by the student's own function in the
+    sandbox (``graders.judge.carried``); meaningful only when ``composed_with`` is not empty."""
+    composed_with: tuple[str, ...] = ()
+    """The student's functions ``composed`` called; ``()`` when it was not computed."""
     note: str = ""
     """What the student should know about how the case was run (the submission's time limit
     ended the notebook early); added to the feedback of every test of the check."""

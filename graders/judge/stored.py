@@ -41,7 +41,8 @@ def _describe(value: Any) -> str:
 def capped(runs: Sequence[CheckRun], max_bytes: int) -> tuple[CheckRun, ...]:
     """``runs`` with outputs past ``max_bytes`` (all cases together, in check order) replaced
     by an :class:`~graders.Opaque` that describes them: a re-judge then fails that case, as a
-    value that large could not have matched a reference of the assignment's sizes."""
+    value that large could not have matched a reference of the assignment's sizes. A composed
+    value past the cap (``graders.judge.carried``) is dropped, with its helpers' names."""
     left = max_bytes
     out = []
     for run in runs:
@@ -54,9 +55,24 @@ def capped(runs: Sequence[CheckRun], max_bytes: int) -> tuple[CheckRun, ...]:
                     case = replace(case, got=Opaque(_describe(case.got), why))
                 else:
                     left -= size
+            if case.composed_with:
+                size = _size(case.composed)[2]
+                if size > left:  # only feedback rests on it: drop it rather than keep a stub
+                    case = replace(case, composed=None, composed_with=())
+                else:
+                    left -= size
             cases.append(case)
         out.append(replace(run, cases=tuple(cases)))
     return tuple(out)
+
+
+def _value(value: Any) -> tuple[dict[str, Any], list[bytes]]:
+    """A kept value's JSON skeleton and its buffers (an :class:`Opaque` as a description)."""
+    if isinstance(value, Opaque):
+        skeleton = {"t": "opaque", "type": value.type_name, "why": value.why}
+        return {**skeleton, "preview": value.preview}, []
+    skeleton, buffers, _ = _size(value)
+    return skeleton, buffers
 
 
 def dump_runs(runs: Sequence[CheckRun]) -> bytes:
@@ -68,19 +84,16 @@ def dump_runs(runs: Sequence[CheckRun]) -> bytes:
         for c, case in enumerate(run.cases):
             fields = asdict(case)
             fields.pop("got")
-            if isinstance(case.got, Opaque):
-                skeleton: dict[str, Any] = {
-                    "t": "opaque",
-                    "type": case.got.type_name,
-                    "why": case.got.why,
-                    "preview": case.got.preview,
-                }
-                buffers: list[bytes] = []
-            else:
-                skeleton, buffers, _ = _size(case.got)
+            fields.pop("composed")
+            skeleton, buffers = _value(case.got)
             for i, buf in enumerate(buffers):
                 arrays[f"r{r}c{c}b{i}"] = np.frombuffer(buf, dtype=np.uint8)
             fields.update(got=skeleton, buffers=len(buffers))
+            if case.composed_with:
+                skeleton, buffers = _value(case.composed)
+                for i, buf in enumerate(buffers):
+                    arrays[f"r{r}c{c}k{i}"] = np.frombuffer(buf, dtype=np.uint8)
+                fields.update(composed=skeleton, composed_buffers=len(buffers))
             cases.append(fields)
         meta.append({"function": run.function, "cases": cases})
     text = json.dumps({"format": FORMAT, "runs": meta}).encode()
@@ -103,6 +116,12 @@ def load_runs(data: bytes) -> tuple[CheckRun, ...]:
                     count = int(fields.pop("buffers"))
                     buffers = [z[f"r{r}c{c}b{i}"].tobytes() for i in range(count)]
                     got = codec.decode(fields.pop("got"), buffers)
+                    if "composed" in fields:
+                        count = int(fields.pop("composed_buffers"))
+                        buffers = [z[f"r{r}c{c}k{i}"].tobytes() for i in range(count)]
+                        fields["composed"] = codec.decode(fields["composed"], buffers)
+                    # Runs kept before error carried forward have neither field.
+                    fields["composed_with"] = tuple(map(str, fields.get("composed_with", ())))
                     fields["mutated"] = tuple(fields["mutated"])
                     fields["own_gradient"] = tuple(
                         (str(k), None if v is None else float(v)) for k, v in fields["own_gradient"]

@@ -263,10 +263,24 @@ def test_feedback_diagnosis_is_read_from_assignment_toml(tmp_path):
     manifest = folder / "assignment.toml"
     text = manifest.read_text(encoding="utf-8")
     assert read_assignment(folder).diagnosis == "name"
-    manifest.write_text(text + '\n[feedback]\ndiagnosis = "line"\n', encoding="utf-8")
+    assert text.rstrip().endswith("[feedback]\ncarry_forward = true")  # the last table
+    manifest.write_text(text + 'diagnosis = "line"\n', encoding="utf-8")
     assert read_assignment(folder).diagnosis == "line"
-    manifest.write_text(text + '\n[feedback]\ndiagnosis = "loud"\n', encoding="utf-8")
+    manifest.write_text(text + 'diagnosis = "loud"\n', encoding="utf-8")
     with pytest.raises(AssignmentError, match="diagnosis"):
+        read_assignment(folder)
+
+
+def test_feedback_carry_forward_is_a_boolean_read_from_assignment_toml(tmp_path):
+    folder = tmp_path / "rnn-numpy"
+    shutil.copytree(ROOT / "reference" / "rnn-numpy", folder)
+    manifest = folder / "assignment.toml"
+    text = manifest.read_text(encoding="utf-8")
+    assert read_assignment(folder).carry_forward is True
+    manifest.write_text(text.replace("carry_forward = true", "carry_forward = false"))
+    assert read_assignment(folder).carry_forward is False
+    manifest.write_text(text.replace("carry_forward = true", 'carry_forward = "yes"'))
+    with pytest.raises(AssignmentError, match="carry_forward"):
         read_assignment(folder)
 
 

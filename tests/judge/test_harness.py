@@ -3,6 +3,7 @@ from plain data, and mutants of a helper it uses are named through the reference
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -104,14 +105,37 @@ def test_the_harness_builds_the_students_own_class_in_the_sandbox(layer):
     assert (result.score, result.max_score) == (6, 6)
 
 
-def test_a_mistake_in_a_helper_is_named_where_the_class_uses_it(layer):
+def test_a_class_right_given_its_wrong_helper_keeps_its_points_and_says_where_the_mistake_is(
+    layer,
+):
     wrong = SOLUTION.replace("return np.tanh(z)", "return 1 / (1 + np.exp(-z))")
     tests = by_name(grade(layer, notebook(wrong)).result)
-    for name in ("activate", "Layer"):
-        assert tests[name].status == "failed"
-        assert tests[name].feedback.endswith(
-            "This matches a known mistake: activate uses a sigmoid where tanh belongs."
-        )
+    assert tests["activate"].status == "failed"
+    assert tests["activate"].feedback.endswith(
+        "This matches a known mistake: activate uses a sigmoid where tanh belongs."
+    )
+    assert (tests["Layer"].status, tests["Layer"].score) == ("passed", 4)
+    assert tests["Layer"].feedback == (
+        "Layer is right given your activate; the mistake is in activate, "
+        "so it costs marks there only."
+    )
+
+
+def test_costing_a_helpers_mistake_everywhere_names_it_where_the_class_uses_it(
+    layer, tmp_path: Path
+):
+    folder = tmp_path / "layer"
+    shutil.copytree(layer.folder, folder)
+    manifest = folder / "assignment.toml"
+    manifest.write_text(manifest.read_text() + "\n[feedback]\ncarry_forward = false\n")
+    everywhere = read_assignment(folder)
+    wrong = SOLUTION.replace("return np.tanh(z)", "return 1 / (1 + np.exp(-z))")
+    tests = by_name(grade(everywhere, notebook(wrong)).result)
+    assert (tests["Layer"].status, tests["Layer"].score) == ("failed", 0)
+    assert tests["Layer"].feedback.endswith(
+        "This matches a known mistake: activate uses a sigmoid where tanh belongs. "
+        "Layer is right given your activate: fix the mistake in activate first."
+    )
 
 
 def test_a_check_whose_requirement_is_missing_is_missing_and_says_what(layer):

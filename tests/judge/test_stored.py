@@ -53,6 +53,26 @@ def test_outputs_past_the_cap_are_kept_as_a_description_only():
     assert loaded.cases[1].got.why == second.got.why
 
 
+def test_a_composed_value_and_its_helpers_survive_bytes():
+    composed = (np.arange(4.0).reshape(2, 2), {"c": np.ones(3)})
+    case = Case("inputs", 7, got=np.zeros(2), composed=composed, composed_with=("softmax",))
+    (loaded,) = load_runs(dump_runs([CheckRun("f", (case, Case("inputs", 8, got=1)))]))
+    again, plain = loaded.cases
+    assert again.composed_with == ("softmax",)
+    assert np.array_equal(again.composed[0], composed[0])
+    assert np.array_equal(again.composed[1]["c"], composed[1]["c"])
+    assert (plain.composed, plain.composed_with) == (None, ())
+
+
+def test_a_composed_value_past_the_cap_is_dropped_with_its_helpers():
+    big = np.zeros((1000, 100))
+    case = Case("inputs", 1, got=np.zeros(10), composed=big, composed_with=("sigmoid",))
+    (kept,) = capped([CheckRun("f", (case,))], max_bytes=10_000)
+    (only,) = kept.cases
+    assert (only.composed, only.composed_with) == (None, ())
+    assert only.got is case.got
+
+
 @pytest.mark.parametrize("junk", [b"", b"not a zip", dump_runs([run(1)])[:40]])
 def test_bytes_that_are_not_stored_runs_raise_value_error(junk):
     with pytest.raises(ValueError):

@@ -348,7 +348,8 @@ def test_a_mutant_loses_marks_on_its_function_and_is_named(graded, mutant_id):
     reached = {
         "dsigmoid-of-raw-input": {"dsigmoid", "training_loss"},
         "forward-missing-bias": {"forward", "training_loss"},
-        "sigmoid-sign-flip": {"sigmoid", "forward", "training_loss"},
+        # forward is right given the notebook's sigmoid: carried forward, it keeps its marks.
+        "sigmoid-sign-flip": {"sigmoid", "training_loss"},
     }[mutant_id]
     assert {t.name.split("/")[0] for t in lost} == reached
 

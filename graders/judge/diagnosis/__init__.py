@@ -23,7 +23,16 @@ from graders.judge.diagnosis.wording import LEVELS, Diagnosis, Level, conclude
 from graders.judge.feedback import output_part
 from graders.judge.trusted import Trusted
 
-__all__ = ["LEVELS", "Budget", "Diagnosis", "Level", "diagnose", "helpers", "searched"]
+__all__ = [
+    "LEVELS",
+    "Budget",
+    "Diagnosis",
+    "Level",
+    "diagnose",
+    "helpers",
+    "runner",
+    "searched",
+]
 
 _trees: dict[tuple[str, int], ast.Module] = {}
 
@@ -67,19 +76,23 @@ def _edited(
 def helpers(trusted: Trusted, check: Check) -> set[str]:
     """The other graded functions the reference function calls: in the sandbox the student's
     function calls the student's own, so their mistakes show in its output."""
+    needed = set(check.needs) - {check.function}
     fdef = _function(trusted, check.reference)
-    if fdef is None:
-        return set()
+    if fdef is None:  # a harness-only check: what the harness needs of the notebook
+        return needed
     graded = {c.function for c in trusted.assignment.checks} - {check.function}
     called = {
         n.func.id
         for n in ast.walk(fdef)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
-    return (called & graded) | (set(check.needs) - {check.function})
+    return (called & graded) | needed
 
 
-def _runner(trusted: Trusted, check: Check) -> Runner:
+def runner(trusted: Trusted, check: Check) -> Runner:
+    """How to compute ``check``'s output from a namespace standing in for ``reference.py``
+    (an edited copy, or one whose helpers are the student's): its reference function called
+    directly, or through the check's harness function."""
     if not check.call:
         return lambda ns, args: getattr(ns, check.reference)(*args)
     assert trusted.harness is not None
@@ -118,8 +131,8 @@ def searched(
                 apart += agreement.distance(mine, theirs) if not problem else 1.0
         return agree / len(check.outputs), apart
 
-    runner = _runner(trusted, check)
-    return search(fdef, trusted.reference, runner, cases, closeness, budget, also, check.function)
+    run = runner(trusted, check)
+    return search(fdef, trusted.reference, run, cases, closeness, budget, also, check.function)
 
 
 def diagnose(
