@@ -61,6 +61,8 @@ class NotebookSession:
         self.harness = ""
         """Source of the assignment's ``harness.py``: ``call("harness.NAME", ...)`` calls its
         ``NAME(nb, ...)`` inside the sandbox with ``nb`` the notebook's namespace."""
+        self.requests = 0
+        """Requests made of the call helper so far (calls, batches, listings): round trips."""
         self._started = time.monotonic()
         self._deadline = self._started + limits.submission_seconds
 
@@ -80,10 +82,8 @@ class NotebookSession:
         """
         return self._loop.run_until_complete(self._call("call", name, (args, kwargs)))
 
-    def call_many(
-        self, name: str, calls: Sequence[tuple[Any, ...]]
-    ) -> list[CallResult | GraderError | None]:
-        """Call ``name`` once per argument tuple, in one round trip to the kernel.
+    def call_batch(self, calls: Sequence[protocol.Call]) -> list[CallResult | GraderError | None]:
+        """Make every ``(name, args)`` call, of any functions, in one round trip to the kernel.
 
         Entry ``i`` is the :class:`CallResult` of ``calls[i]``, the error that call gave
         (``StudentException``, ``CallTimeout``...), or ``None`` when the batch did not bring
@@ -93,7 +93,13 @@ class NotebookSession:
         """
         if not calls:
             return []
-        return self._loop.run_until_complete(self._call_many(name, list(calls)))
+        return self._loop.run_until_complete(self._call_batch(list(calls)))
+
+    def call_many(
+        self, name: str, calls: Sequence[tuple[Any, ...]]
+    ) -> list[CallResult | GraderError | None]:
+        """Call ``name`` once per argument tuple, in one round trip (see :meth:`call_batch`)."""
+        return self.call_batch([(name, tuple(args)) for args in calls])
 
     def functions(self) -> list[str]:
         """Names of the functions and classes the notebook defines."""
@@ -291,13 +297,15 @@ class NotebookSession:
 
     async def _call(self, op: str, name: str, payload: Any) -> CallResult:
         live = await self._ensure_kernel()
+        self.requests += 1
         return await protocol.call(live, op, name, payload, self.harness)
 
-    async def _call_many(
-        self, name: str, arguments: list[tuple[Any, ...]]
+    async def _call_batch(
+        self, calls: list[protocol.Call]
     ) -> list[CallResult | GraderError | None]:
         live = await self._ensure_kernel()
-        return await protocol.call_many(live, name, arguments, self.harness)
+        self.requests += 1
+        return await protocol.call_batch(live, calls, self.harness)
 
 
 @contextmanager

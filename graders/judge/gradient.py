@@ -73,17 +73,23 @@ def shifted(
     return tuple(out)
 
 
+def shifts(probe: Probe, key: str, seed: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The forward's inputs shifted up and down ``key``'s direction, for :func:`numeric`."""
+    path = probe.wrt[key]
+    base = np.asarray(target(probe.inputs, path), dtype=float)
+    u = direction(seed, key, base.shape)
+    return shifted(probe.inputs, path, STEP * u), shifted(probe.inputs, path, -STEP * u)
+
+
 def numeric(
     evaluate: Callable[[tuple[Any, ...]], Any], probe: Probe, key: str, seed: int
 ) -> float | None:
     """The loss's centred-difference derivative along ``key``'s direction; ``None`` if the
     forward fails or gives no finite loss (``evaluate`` runs the forward on shifted inputs)."""
-    path = probe.wrt[key]
-    base = np.asarray(target(probe.inputs, path), dtype=float)
-    u = direction(seed, key, base.shape)
+    up_inputs, down_inputs = shifts(probe, key, seed)
     try:
-        up = float(probe.loss(evaluate(shifted(probe.inputs, path, STEP * u))))
-        down = float(probe.loss(evaluate(shifted(probe.inputs, path, -STEP * u))))
+        up = float(probe.loss(evaluate(up_inputs)))
+        down = float(probe.loss(evaluate(down_inputs)))
     except Exception:  # a student's forward: any failure just means "no verdict"
         return None
     value = (up - down) / (2 * STEP)

@@ -16,10 +16,9 @@ the student's own wrong helper is judged against the reference composed with tha
 from __future__ import annotations
 
 import copy
-import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -34,17 +33,15 @@ from graders.errors import (
     StudentException,
     UnsupportedValue,
 )
-from graders.judge import carried, gradient, mistakes
+from graders.judge import carried, gradient, mistakes, unrun
+from graders.judge.batched import CallBatch
 from graders.judge.compare import Part, Tolerance, compare, score
 from graders.judge.feedback import (
-    NEVER_RAN,
-    RESTART_TOO_LATE,
     call_feedback,
     gradient_feedback,
     mutation_note,
     never_ran,
     output_part,
-    stopped_note,
 )
 from graders.judge.gradient import Probe
 from graders.judge.mistakes import FAILED, Judged, Outcome
@@ -64,32 +61,20 @@ def call_checks(
     trusted = trusted or Trusted(assignment)
     defined = set(session.report.functions)
     composing = carried.Budget()
+    session.harness = trusted.harness_source
+    plans = [_plan(check, session, trusted, defined) for check in assignment.checks]
+    batch = CallBatch(session, [[(p.name, args) for args in p.arguments] for p in plans])
     runs = []
-    for check in assignment.checks:
-        cases = [Case(name, None) for name in check.seed_cases]
-        cases += [Case(check.inputs, secrets.randbits(31)) for _ in range(check.random_cases)]
-        absent = [name for name in check.needs if name not in defined]
-        if absent:
-            detail = (
-                "is not defined"
-                if absent == [check.function]
-                else (f"needs {absent[0]}, which the notebook does not define")
-            )
-            why = _cut_short(session) or _failed_definer(session, absent[0])
-            if why:
-                detail = never_ran(absent[0], check.function, why)
-            done = [replace(c, verdict="missing", detail=detail) for c in cases]
+    for number, plan in enumerate(plans):
+        check, cases = plan.check, plan.cases
+        if plan.absent:
+            done = [replace(c, verdict="missing", detail=plan.absent) for c in cases]
             runs.append(CheckRun(check.function, tuple(done)))
             continue
-        name = f"harness.{check.call}" if check.call else check.function
-        session.harness = trusted.harness_source
-        arguments = [trusted.inputs(case) for case in cases]
-        # Every case in one round trip; a case the batch did not reach is called alone.
-        batch = session.call_many(name, arguments)
         done = []
-        for case, args, outcome in zip(cases, arguments, batch, strict=True):
+        for case, args, outcome in zip(cases, plan.arguments, batch.of(number), strict=True):
             if outcome is None:
-                done.append(_call(session, name, case, args))
+                done.append(_call(session, plan.name, case, args))
             else:
                 done.append(_outcome(case, outcome))
             if check.gradient and done[-1].verdict is None and case.seed is not None:
@@ -102,57 +87,38 @@ def call_checks(
                 ]
                 break
         done = carried.with_composed(session, trusted, check, done, composing)
-        runs.append(CheckRun(check.function, _explained(session, check.function, done)))
+        runs.append(CheckRun(check.function, unrun.explained(session, check.function, done)))
     return runs
 
 
-def _failed_definer(session: NotebookSession, name: str) -> str:
-    """Why ``name`` is missing when the cell that defines it failed: "cell 7, which defines
-    it, ran past the cell time limit (30 s)"; ``""`` when no failed cell defines it."""
-    sources = [str(cell.get("source", "")) for cell in session.nb.cells]
-    cell = session.report.breach_defining(sources, name)
-    if cell is None:
-        return ""
-    where = f"cell {cell.index + 1}, which defines it,"
-    if cell.detail.startswith("the cell "):  # "the cell ran past the cell time limit (30 s)"
-        return f"{where} {cell.detail.removeprefix('the cell ')}"
-    return f"{where} {_CELL_FAILURE.get(cell.status, 'failed')}: {cell.detail}"
+@dataclass(frozen=True)
+class _Plan:
+    """One check's cases, and what to call them with; ``absent`` says why it cannot be."""
+
+    check: Check
+    cases: list[Case]
+    name: str = ""
+    """What is called: the checked function, or ``harness.NAME``."""
+    arguments: list[tuple[Any, ...]] = field(default_factory=list)
+    absent: str = ""
 
 
-_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
-
-_CELL_FAILURE = {
-    "timeout": "hit its time limit",
-    "memory": "ran out of memory",
-    "output-limit": "printed too much",
-    "killed": "was killed",
-    "crashed": "crashed its kernel",
-    "error": "raised an error before the definition",
-}
-
-
-def _cut_short(session: NotebookSession) -> str:
-    """Why cells that would have run did not, when the submission's time limit is to blame."""
-    return session.report.stopped or (RESTART_TOO_LATE if session.replay_cut else "")
-
-
-def _explained(session: NotebookSession, function: str, cases: list[Case]) -> tuple[Case, ...]:
-    """The cases, told why the run ended early when the submission's time limit ended it."""
-    why, out = _cut_short(session), []
-    for case in cases:
-        undefined = _UNDEFINED.search(case.detail) if case.verdict == "error" else None
-        if undefined and undefined[1] not in session.report.functions:
-            # It called a function of the notebook that a failed cell did not get to define.
-            failed = _failed_definer(session, undefined[1])
-            if failed:
-                case = replace(case, detail=f"{case.detail}; {undefined[1]} {NEVER_RAN}: {failed}")
-        if case.verdict == "missing":
-            if why and NEVER_RAN not in case.detail:
-                case = replace(case, detail=never_ran(function, function, why))
-        elif session.report.stopped:
-            case = replace(case, note=stopped_note(session.report.stopped))
-        out.append(case)
-    return tuple(out)
+def _plan(check: Check, session: NotebookSession, trusted: Trusted, defined: set[str]) -> _Plan:
+    cases = [Case(name, None) for name in check.seed_cases]
+    cases += [Case(check.inputs, secrets.randbits(31)) for _ in range(check.random_cases)]
+    absent = [name for name in check.needs if name not in defined]
+    if absent:
+        detail = (
+            "is not defined"
+            if absent == [check.function]
+            else (f"needs {absent[0]}, which the notebook does not define")
+        )
+        why = unrun.cut_short(session) or unrun.failed_definer(session, absent[0])
+        return _Plan(
+            check, cases, absent=never_ran(absent[0], check.function, why) if why else detail
+        )
+    name = f"harness.{check.call}" if check.call else check.function
+    return _Plan(check, cases, name, [trusted.inputs(case) for case in cases])
 
 
 def _call(session: NotebookSession, function: str, case: Case, args: tuple[Any, ...]) -> Case:
@@ -200,19 +166,31 @@ def _own_gradient(
     tol = Tolerance(rtol=check.rtol, atol=check.atol)
     expected = [_safe(fn, args) for fn in trusted.candidates(check)]
     wrong = gradient.wrong_keys(probe, expected, case.got, tol)
+    if not wrong:
+        return replace(case, own_gradient=())
+    # Every shifted forward in one round trip; a batch stops at a timeout or a dead kernel.
+    shifts = [x for key in wrong for x in gradient.shifts(probe, key, case.seed or 0)]
+    results = session.call_batch([(probe.forward, inputs) for inputs in shifts])
     failed = False
 
-    def forward(inputs: tuple[Any, ...]) -> Any:
-        nonlocal failed
-        if failed:
-            raise RuntimeError("the forward already failed")
-        try:
-            return session.call(probe.forward, *inputs).value
-        except (CallError, KernelDied):
-            failed = True  # one failure (a timeout) is enough: do not wait for the others
-            raise
+    def replay(pair: list[CallResult | GraderError | None]) -> Callable[[Any], Any]:
+        """The forward on a key's two shifts, read from the batch, in the order asked."""
+        left = iter(pair)
 
-    own = tuple((key, gradient.numeric(forward, probe, key, case.seed or 0)) for key in wrong)
+        def forward(inputs: tuple[Any, ...]) -> Any:
+            nonlocal failed
+            result = next(left)
+            if failed or not isinstance(result, CallResult):
+                failed = True  # one failure (a timeout) is enough: the later ones count not
+                raise RuntimeError("the forward failed")
+            return result.value
+
+        return forward
+
+    own = tuple(
+        (key, gradient.numeric(replay(results[2 * i : 2 * i + 2]), probe, key, case.seed or 0))
+        for i, key in enumerate(wrong)
+    )
     return replace(case, own_gradient=own)
 
 

@@ -1,10 +1,11 @@
 """The call protocol, grader side: send a call to the kernel's helper, read its reply.
 
-The arguments go in as a file in the sandbox's input directory (``call-<nonce>.npz``); the
-helper (``graders.kernel.inside``) publishes each result as one ``display_data`` message of
-type :data:`RESULT_MIME` carrying the nonce, with the arrays in its buffers. Nothing the kernel
-sends is trusted: a message without the nonce, a second result or one over the size limit is
-not a result.
+The arguments go in as a file in the sandbox's input directory (``call-<nonce>.args``, see
+:func:`write_args`); the helper (``graders.kernel.inside``) publishes each result as one
+``display_data`` message of type :data:`RESULT_MIME` carrying the nonce, with the arrays in
+its buffers. A batch (:func:`call_batch`) carries many calls, of any functions, in one request,
+and its results come back one by one with their index. Nothing the kernel sends is trusted: a
+message without the nonce, a second result or one over the size limit is not a result.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import asyncio
 import io
 import json
 import secrets
+import struct
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from graders.errors import (
     CallError,
@@ -35,6 +36,10 @@ from graders.limits import Limits
 from graders.protocol import codec
 
 RESULT_MIME = "application/x-markwell-result+json"
+
+Call = tuple[str, tuple[Any, ...]]
+"""One call of a batch: the function's name (``harness.NAME`` for the harness) and its
+arguments."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ async def call(live: LiveKernel, op: str, name: str, payload: Any, harness: str)
     or list the notebook's ``functions``. Raises :class:`CallError` or :class:`KernelDied`."""
     kernel, limits = live.kernel, live.limits
     nonce = secrets.token_hex(8)
-    args_file = kernel.sandbox.in_dir / f"call-{nonce}.npz"
+    args_file = kernel.sandbox.in_dir / f"call-{nonce}.args"
     if op == "call":
         if name.startswith("harness."):
             place_harness(kernel, harness)
@@ -80,18 +85,18 @@ async def call(live: LiveKernel, op: str, name: str, payload: Any, harness: str)
     return collector.result(label, time.monotonic() - started)
 
 
-async def call_many(
-    live: LiveKernel, name: str, calls: list[tuple[Any, ...]], harness: str
+async def call_batch(
+    live: LiveKernel, calls: Sequence[Call], harness: str
 ) -> list[CallResult | GraderError | None]:
-    """Call ``name`` once per argument tuple in one request; ``None`` for a call whose result
-    did not come back (see :meth:`graders.session.NotebookSession.call_many`)."""
+    """Make every call in one request; ``None`` for a call whose result did not come back
+    (see :meth:`graders.session.NotebookSession.call_batch`)."""
     kernel, limits = live.kernel, live.limits
     nonce = secrets.token_hex(8)
-    args_file = kernel.sandbox.in_dir / f"call-{nonce}.npz"
-    if name.startswith("harness."):
+    args_file = kernel.sandbox.in_dir / f"call-{nonce}.args"
+    if any(name.startswith("harness.") for name, _ in calls):
         place_harness(kernel, harness)
-    write_args(args_file, [(tuple(args), {}) for args in calls])
-    code = f'__import__("_markwell_call").call_many({name!r}, {nonce!r})'
+    write_args(args_file, [(name, tuple(args), {}) for name, args in calls])
+    code = f'__import__("_markwell_call").call_batch({nonce!r})'
     msg_id = live.client.execute(code, silent=False, store_history=False, stop_on_error=False)
     collector = CallCollector(msg_id, nonce, limits, count=len(calls))
     try:
@@ -100,7 +105,7 @@ async def call_many(
         )
     finally:
         args_file.unlink(missing_ok=True)
-    out = [collector.indexed(index, name) for index in range(len(calls))]
+    out = [collector.indexed(index, name) for index, (name, _) in enumerate(calls)]
     if done:
         return out
     first = next((i for i, r in enumerate(out) if r is None), None)
@@ -111,7 +116,7 @@ async def call_many(
         return out
     detail = await _stopped(live, msg_id)
     if first is not None:
-        out[first] = CallTimeout(name, detail)
+        out[first] = CallTimeout(calls[first][0], detail)
     return out
 
 
@@ -173,16 +178,17 @@ async def collect(
 
 
 def write_args(path: Path, payload: Any) -> None:
-    """Write a call's arguments where the helper reads them (read-only to the sandbox)."""
+    """Write a call's arguments where the helper reads them (read-only to the sandbox).
+
+    The file is the JSON header's length (8 bytes, little-endian), the header (the codec's
+    skeleton and each buffer's size), then the buffers back to back: one read and a slice
+    per array inside, where an ``.npz`` cost a zip member and a parsed header per array.
+    """
     skeleton, buffers = codec.encode(payload)
-    arrays: dict[str, Any] = {  # Any: as arrays, **arrays would be checked against allow_pickle
-        "skeleton": np.frombuffer(codec.dumps_skeleton(skeleton).encode(), dtype=np.uint8),
-        "count": np.array(len(buffers)),
-    }
-    arrays.update((f"b{i}", np.frombuffer(b, dtype=np.uint8)) for i, b in enumerate(buffers))
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    path.write_bytes(buf.getvalue())
+    header = json.dumps(
+        {"skeleton": skeleton, "sizes": [len(b) for b in buffers]}, separators=(",", ":")
+    ).encode()
+    path.write_bytes(b"".join([struct.pack("<Q", len(header)), header, *buffers]))
     path.chmod(0o644)
 
 
@@ -194,7 +200,7 @@ class CallCollector:
         self.nonce = nonce
         self.limits = limits
         self.count = count
-        """Results expected from a batch (``call_many``); 0 for a single call."""
+        """Results expected from a batch (``call_batch``); 0 for a single call."""
         self.results: dict[int, tuple[dict[str, Any], list[bytes]]] = {}
         self.progress_at = time.monotonic()
         self.idle = False
@@ -243,7 +249,7 @@ class CallCollector:
 
     def _take_indexed(self, payload: dict[str, Any], text: str, buffers: list[Any]) -> None:
         index = payload.get("index")
-        if type(index) is not int or not -1 <= index < self.count or index in self.results:
+        if type(index) is not int or not 0 <= index < self.count or index in self.results:
             return
         data = [bytes(b) for b in buffers]
         size = len(text) + sum(len(b) for b in data)
@@ -256,7 +262,7 @@ class CallCollector:
 
     def indexed(self, index: int, label: str) -> CallResult | GraderError | None:
         """The outcome of call ``index`` of a batch, ``None`` if it never came."""
-        found = self.results.get(-1) or self.results.get(index)
+        found = self.results.get(index)
         if found is None:
             return None
         payload, buffers = found

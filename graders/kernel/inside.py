@@ -6,9 +6,10 @@ sandbox's Python; it must import nothing from ``graders``. The codec arrives bes
 
 The helper is the module ``_markwell_call`` (in ``sys.modules``, not in the student's
 namespace). The grader executes ``__import__("_markwell_call").call("name", "nonce")``; the
-helper reads the arguments from ``call-<nonce>.npz``, calls the student's function, and
+helper reads the arguments from ``call-<nonce>.args``, calls the student's function, and
 publishes one ``display_data`` message of type ``application/x-markwell-result+json`` whose
-buffers hold the arrays. Nothing here is trusted by the grader: a student who breaks the helper
+buffers hold the arrays; ``call_batch("nonce")`` makes every call of a batch, publishing each
+result with its index. Nothing here is trusted by the grader: a student who breaks the helper
 only breaks their own results.
 """
 
@@ -48,7 +49,7 @@ codec = importlib.util.module_from_spec(_spec)
 sys.modules["_markwell_codec"] = codec
 _spec.loader.exec_module(codec)
 
-_np_load, _sha256, _json_loads, _json_dumps = np.load, hashlib.sha256, json.loads, json.dumps
+_sha256, _json_loads, _json_dumps = hashlib.sha256, json.loads, json.dumps
 _monotonic = time.monotonic
 _encode, _decode = codec.encode, codec.decode
 
@@ -102,10 +103,16 @@ def _student_line(tb: TracebackType | None) -> str:
 
 
 def _read_args(nonce: str) -> Any:
-    with _np_load(os.path.join(IN_DIR, f"call-{nonce}.npz"), allow_pickle=False) as z:
-        skeleton = _json_loads(bytes(z["skeleton"]).decode())
-        buffers = [z[f"b{i}"].tobytes() for i in range(int(z["count"]))]
-    return _decode(skeleton, buffers)
+    """The payload the grader wrote (``graders.kernel.calls.write_args``)."""
+    with open(os.path.join(IN_DIR, f"call-{nonce}.args"), "rb") as f:
+        data = f.read()
+    end = 8 + int.from_bytes(data[:8], "little")
+    header = _json_loads(data[8:end])
+    buffers = []
+    for size in header["sizes"]:
+        buffers.append(data[end : end + size])
+        end += size
+    return _decode(header["skeleton"], buffers)
 
 
 def _resolve(name: str) -> tuple[Callable[..., Any] | None, str]:
@@ -165,14 +172,14 @@ def call(name: str, nonce: str) -> None:
     _publish({"nonce": nonce, **payload}, buffers)
 
 
-def call_many(name: str, nonce: str) -> None:
-    """Call ``name`` once per ``(args, kwargs)`` in the file, publishing each result as it
-    comes (with its ``index``), so one slow or crashing case loses only itself."""
-    calls = _read_args(nonce)
-    fn, why = _resolve(name)
-    if fn is None:
-        return _publish({"nonce": nonce, "index": -1, "status": "missing", "why": why})
-    for index, (args, kwargs) in enumerate(calls):
+def call_batch(nonce: str) -> None:
+    """Make each ``(name, args, kwargs)`` call in the file, publishing each result as it
+    comes (with its ``index``), so one slow or crashing call loses only itself."""
+    for index, (name, args, kwargs) in enumerate(_read_args(nonce)):
+        fn, why = _resolve(name)
+        if fn is None:
+            _publish({"nonce": nonce, "index": index, "status": "missing", "why": why})
+            continue
         payload, buffers = _invoke(fn, args, kwargs)
         _publish({"nonce": nonce, "index": index, **payload}, buffers)
 
@@ -238,7 +245,7 @@ def receive(filename: str) -> None:
 
 _state: dict[str, Any] = {}
 _helper = types.ModuleType("_markwell_call")
-vars(_helper).update(call=call, call_many=call_many, functions=functions, receive=receive)
+vars(_helper).update(call=call, call_batch=call_batch, functions=functions, receive=receive)
 sys.modules["_markwell_call"] = _helper
 
 
