@@ -5,7 +5,8 @@ own helpers.
 ``lstm_forward`` is wrong too, however right its own loop. To tell the two apart, the
 reference's ``lstm_forward`` runs in the trusted process with every call it makes to a graded
 helper answered by the student's helper in the sandbox, on the same inputs, through the call
-protocol (:meth:`graders.session.NotebookSession.call`). No reference code enters the sandbox:
+protocol (every wrong case side by side, ``graders.judge.lockstep``, so each round of helper
+calls is one round trip). No reference code enters the sandbox:
 only the arguments the reference passes to the helper do, and the helper's value comes back as
 plain data.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import time
 import types
 from collections.abc import Callable, Sequence
@@ -30,10 +32,10 @@ import numpy as np
 
 from graders.assignments import Check
 from graders.assignments.manifest import Output
-from graders.errors import CallError, KernelDied
-from graders.judge import diagnosis
+from graders.judge import diagnosis, lockstep
 from graders.judge.compare import Tolerance, matches
 from graders.judge.feedback import output_part
+from graders.judge.lockstep import Ask, Stopped
 from graders.judge.mistakes import FAILED, Outcome
 from graders.judge.runs import Case
 from graders.judge.trusted import Trusted
@@ -45,6 +47,7 @@ __all__ = [
     "Budget",
     "composable",
     "compose",
+    "compose_all",
     "helpers_first",
     "reconsidered",
     "with_composed",
@@ -65,11 +68,6 @@ class Budget:
     """What is left of :data:`SECONDS` for one grading."""
 
     seconds: float = SECONDS
-
-
-class _Abandoned(Exception):
-    """Composing a case needed more helper calls than :data:`MAX_CALLS`, or a helper's value
-    did not have the form the reference's gives."""
 
 
 def composable(trusted: Trusted, check: Check) -> tuple[str, ...]:
@@ -141,6 +139,64 @@ def _form(value: Any) -> Any:
     return type(value).__name__
 
 
+def _work(trusted: Trusted, check: Check, args: tuple[Any, ...]) -> Callable[[Ask], Any]:
+    """The reference's computation of ``check`` on ``args`` with each graded helper answered
+    through ``ask``, as :func:`graders.judge.lockstep.side_by_side` runs it.
+
+    A helper's value is used only when it has the form (containers, shapes, kinds of dtype)
+    the reference's own helper gives on the same arguments: the reference then computes on
+    the sizes it was written for, whatever the sandbox sends back.
+    """
+    own = {c.function: c.reference for c in trusted.assignment.checks}
+
+    def answered_by(name: str, ask: Ask) -> Callable[..., Any]:
+        reference = trusted.function(trusted.reference, own[name], "reference function")
+        signature = inspect.signature(reference)
+
+        def helper(*a: Any, **kw: Any) -> Any:
+            bound = signature.bind(*a, **kw)  # the call protocol passes arguments by position
+            if bound.kwargs:
+                raise Stopped
+            expected = reference(*copy.deepcopy(bound.args))
+            value = ask(name, tuple(bound.args))
+            if _form(value) != _form(expected):
+                raise Stopped
+            return value
+
+        return helper
+
+    def work(ask: Ask) -> Any:
+        ns = _namespace(trusted.reference)
+        for name in composable(trusted, check):
+            setattr(ns, name, answered_by(name, ask))
+        return diagnosis.runner(trusted, check)(ns, copy.deepcopy(args))
+
+    return work
+
+
+def compose_all(
+    session: NotebookSession,
+    trusted: Trusted,
+    jobs: Sequence[tuple[Check, tuple[Any, ...]]],
+    budget: Budget | None = None,
+) -> list[tuple[Any, tuple[str, ...]]]:
+    """For each ``(check, args)``: what the reference gives on ``args`` with every graded
+    helper answered by the student's own, and the helpers it called; ``(None, ())`` when a
+    helper failed (raised, timed out, returned a value of another form), the calls ran past
+    :data:`MAX_CALLS`, or the ``budget`` ran out (it is charged the time taken). The
+    computations run side by side: one round trip per round of helper calls."""
+    budget = budget or Budget()
+    if not jobs or budget.seconds <= 0:
+        return [(None, ())] * len(jobs)
+    started = time.monotonic()
+    works = [_work(trusted, check, args) for check, args in jobs]
+    try:
+        finished = lockstep.side_by_side(session, works, budget.seconds, MAX_CALLS)
+    finally:
+        budget.seconds -= time.monotonic() - started
+    return [(f.value, f.asked) if f.ok and f.asked else (None, ()) for f in finished]
+
+
 def compose(
     session: NotebookSession,
     trusted: Trusted,
@@ -148,47 +204,8 @@ def compose(
     args: tuple[Any, ...],
     budget: Budget | None = None,
 ) -> tuple[Any, tuple[str, ...]]:
-    """What the reference gives on ``args`` with each graded helper answered by the student's
-    own, and the helpers it called; ``(None, ())`` when a helper failed (raised, timed out,
-    returned what the reference cannot use) or the calls ran past :data:`MAX_CALLS` or the
-    ``budget`` (which is charged the time taken).
-
-    A helper's value is used only when it has the form (containers, shapes, kinds of dtype)
-    the reference's own helper gives on the same arguments: the reference then computes on
-    the sizes it was written for, whatever the sandbox sends back.
-    """
-    called: list[str] = []
-    own = {c.function: c.reference for c in trusted.assignment.checks}
-    budget = budget or Budget()
-    started = time.monotonic()
-
-    def answered_by(name: str) -> Callable[..., Any]:
-        reference = trusted.function(trusted.reference, own[name], "reference function")
-
-        def helper(*a: Any, **kw: Any) -> Any:
-            if len(called) >= MAX_CALLS or time.monotonic() - started > budget.seconds:
-                raise _Abandoned
-            called.append(name)
-            expected = reference(*copy.deepcopy(a), **copy.deepcopy(kw))
-            value = session.call(name, *a, **kw).value
-            if _form(value) != _form(expected):
-                raise _Abandoned
-            return value
-
-        return helper
-
-    ns = _namespace(trusted.reference)
-    for name in composable(trusted, check):
-        setattr(ns, name, answered_by(name))
-    try:
-        value = diagnosis.runner(trusted, check)(ns, copy.deepcopy(args))
-    except (CallError, KernelDied, _Abandoned):
-        return None, ()
-    except Exception:  # the reference choking on a helper's odd value: no composed answer
-        return None, ()
-    finally:
-        budget.seconds -= time.monotonic() - started
-    return value, tuple(dict.fromkeys(called))
+    """:func:`compose_all` for one computation."""
+    return compose_all(session, trusted, [(check, args)], budget)[0]
 
 
 def _wrong(check: Check, expected: Sequence[Any], got: Any, tol: Tolerance) -> bool:
@@ -208,33 +225,32 @@ def _wrong(check: Check, expected: Sequence[Any], got: Any, tol: Tolerance) -> b
 def with_composed(
     session: NotebookSession,
     trusted: Trusted,
-    check: Check,
-    cases: Sequence[Case],
+    runs: Sequence[tuple[Check, Sequence[Case]]],
     budget: Budget | None = None,
-) -> list[Case]:
-    """``cases`` with the composed value added to each one whose answer is wrong, for a check
-    whose function calls the student's other graded functions. A right answer costs nothing;
-    after one composition fails (a helper timing out, say) the check's others are not tried,
-    and once the grading's ``budget`` is spent none is."""
-    out = list(cases)
-    budget = budget or Budget()
-    if not composable(trusted, check):
-        return out
-    tol = Tolerance(rtol=check.rtol, atol=check.atol)
-    candidates = trusted.candidates(check)
-    for k, case in enumerate(out):
-        if case.verdict is not None:
+) -> list[list[Case]]:
+    """Each check's cases, with the composed value added to every case whose answer is
+    wrong, for a check whose function calls the student's other graded functions; all of
+    them composed side by side. A right answer costs nothing."""
+    out = [list(cases) for _, cases in runs]
+    todo: list[tuple[int, int]] = []
+    jobs: list[tuple[Check, tuple[Any, ...]]] = []
+    for r, (check, cases) in enumerate(runs):
+        if not composable(trusted, check):
             continue
-        args = trusted.inputs(case)
-        expected = [_safe(fn, args) for fn in candidates]
-        if not _wrong(check, expected, case.got, tol):
-            continue
-        if budget.seconds <= 0:
-            break
-        value, called = compose(session, trusted, check, args, budget)
-        if not called:
-            break
-        out[k] = replace(case, composed=value, composed_with=called)
+        tol = Tolerance(rtol=check.rtol, atol=check.atol)
+        candidates = trusted.candidates(check)
+        for k, case in enumerate(cases):
+            if case.verdict is not None:
+                continue
+            args = trusted.inputs(case)
+            if _wrong(check, [_safe(fn, args) for fn in candidates], case.got, tol):
+                todo.append((r, k))
+                jobs.append((check, args))
+    for (r, k), (value, called) in zip(
+        todo, compose_all(session, trusted, jobs, budget), strict=True
+    ):
+        if called:
+            out[r][k] = replace(out[r][k], composed=value, composed_with=called)
     return out
 
 

@@ -60,18 +60,18 @@ def call_checks(
     """Call every checked function of the notebook on its cases (fresh seeds every run)."""
     trusted = trusted or Trusted(assignment)
     defined = set(session.report.functions)
-    composing = carried.Budget()
     session.harness = trusted.harness_source
     plans = [_plan(check, session, trusted, defined) for check in assignment.checks]
     batch = CallBatch(session, [[(p.name, args) for args in p.arguments] for p in plans])
-    runs = []
+    called: list[tuple[Check, list[Case]]] = []
     for number, plan in enumerate(plans):
         check, cases = plan.check, plan.cases
         if plan.absent:
-            done = [replace(c, verdict="missing", detail=plan.absent) for c in cases]
-            runs.append(CheckRun(check.function, tuple(done)))
+            called.append(
+                (check, [replace(c, verdict="missing", detail=plan.absent) for c in cases])
+            )
             continue
-        done = []
+        done: list[Case] = []
         for case, args, outcome in zip(cases, plan.arguments, batch.of(number), strict=True):
             if outcome is None:
                 done.append(_call(session, plan.name, case, args))
@@ -86,8 +86,15 @@ def call_checks(
                     for c in cases[len(done) :]
                 ]
                 break
-        done = carried.with_composed(session, trusted, check, done, composing)
-        runs.append(CheckRun(check.function, unrun.explained(session, check.function, done)))
+        called.append((check, done))
+    # Every check's wrong answers against the reference composed with the notebook's own
+    # helpers, side by side (``graders.judge.carried``).
+    composed = carried.with_composed(session, trusted, called, carried.Budget())
+    runs = []
+    for plan, cases in zip(plans, composed, strict=True):
+        function = plan.check.function
+        kept = tuple(cases) if plan.absent else unrun.explained(session, function, cases)
+        runs.append(CheckRun(function, kept))
     return runs
 
 
