@@ -46,7 +46,11 @@ def grade(
     failure of the grader itself (no sandbox, a broken reference) gives ``error``.
     """
     limits = assignment.limits(limits)
+    config = assignment.sandbox(config)
     try:
+        unavailable = assignment.unavailable(config)
+        if unavailable:
+            raise GraderError(f"{assignment.id} cannot be graded here: {unavailable}")
         with run_notebook(notebook, limits, config, kernels) as session:
             result, runs = grade_session(assignment, session)
             kept = capped(runs, limits.stored_output_bytes)

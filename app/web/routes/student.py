@@ -142,7 +142,7 @@ async def _take(
         assert reader is not None
         target, _role = course_assignment(session, reader, course, assignment)
         session.expunge(reader)
-    entry = _catalog(request).get(assignment)
+    entry = _catalog(request).assignments.get(assignment)
     if entry is not None and entry.kind == "quiz":
         raise _Refused("quiz", "A quiz", f"{assignment} is a quiz: it takes answers, not notebooks")
     uploads = [f for f in files if isinstance(f, UploadFile)]
@@ -163,6 +163,8 @@ async def _take(
         filename,
         file.content_type or "",
         content,
+        None,
+        entry,
     )
     if accepted.created and accepted.run_id is not None:
         request.app.state.queue.notify(accepted.run_id)
