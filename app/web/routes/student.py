@@ -76,6 +76,11 @@ def render_assignment(
         attempts = my_attempts(session, user.user_id, target)
     entry = catalog.get(assignment)
     quiz = entry is not None and entry.kind == "quiz"
+    if not error and entry is not None and not quiz:
+        try:  # said before anyone uploads: this server cannot grade it yet
+            service.check_gradable(entry, request.app.state.settings)
+        except ServiceError as refused:
+            error = refused.detail
     allowed = attempts_allowed(target, entry) if quiz and entry else target.attempt_limit
     used = len(attempts) if quiz else len(records)
     left = None if allowed is None else max(0, allowed - used)
