@@ -7,6 +7,7 @@ Skipped without the torch extra (``pip install -e '.[torch]'``).
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 
 import pytest
 
@@ -54,10 +55,11 @@ def test_the_sandbox_tables_threads_reach_torch_and_the_environment(tmp_path, la
         assert session.call("seen").value == [2, "2", "2", True]
 
 
-def test_a_tensor_past_the_memory_limit_is_a_memory_verdict_naming_the_limit():
+@pytest.mark.parametrize("launcher", ["fork", "bwrap"])
+def test_a_tensor_past_the_memory_limit_is_a_memory_verdict_naming_the_limit(launcher):
     limits = Limits(cell_seconds=20, memory_bytes=768 * 2**20)
     nb = notebook("import torch\nx = torch.empty(10**10)", "y = 1")
-    with run_notebook(nb, limits, TORCH) as session:
+    with run_notebook(nb, limits, replace(TORCH, launcher=launcher)) as session:
         first, second = session.report.cells
     assert first.status == "memory", first
     assert first.detail.startswith("the cell ran out of memory (limit 768 MiB): RuntimeError")
@@ -65,7 +67,8 @@ def test_a_tensor_past_the_memory_limit_is_a_memory_verdict_naming_the_limit():
     assert second.status == "ok"  # the kernel survived its refused allocation
 
 
-def test_more_torch_threads_than_the_task_limit_says_the_kernel_hit_the_task_limit():
+@pytest.mark.parametrize("launcher", ["fork", "bwrap"])
+def test_more_torch_threads_than_the_task_limit_says_the_kernel_hit_the_task_limit(launcher):
     limits = Limits(cell_seconds=20, processes=32)
     nb = notebook(
         "import torch\n"
@@ -74,7 +77,7 @@ def test_more_torch_threads_than_the_task_limit_says_the_kernel_hit_the_task_lim
         "print(float((a @ a).sum()))",
         "after = 1",
     )
-    with run_notebook(nb, limits, TORCH) as session:
+    with run_notebook(nb, limits, replace(TORCH, launcher=launcher)) as session:
         cell = session.report.cells[0]
         assert cell.status == "crashed", session.report.cells
         assert cell.detail.startswith("the kernel hit the task limit (32 tasks: ")
