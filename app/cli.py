@@ -67,21 +67,42 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _assignments(args: argparse.Namespace) -> int:
+    settings = get_settings()
     try:
-        catalog = get_settings().catalog()
+        catalog = settings.catalog()
     except GraderError as exc:
         print(f"markwell assignments: {exc}", file=sys.stderr)
         return 1
     print(
         f"{'id':<16} {'kind':<9} {'points':>6} {'checks':>6} {'mutants':>7} {'questions':>9}  title"
     )
+    unavailable = []
     for assignment_id in catalog:
         a = catalog[assignment_id]
+        why = _unavailable(a, settings)
+        title = f"{a.title}  [unavailable: {why}]" if why else a.title
         print(
             f"{a.id:<16} {a.kind:<9} {a.max_score:>6g} {len(a.checks):>6} "
-            f"{len(a.mutants):>7} {len(a.questions):>9}  {a.title}"
+            f"{len(a.mutants):>7} {len(a.questions):>9}  {title}"
+        )
+        if why:
+            unavailable.append(a.id)
+    if unavailable:
+        print(
+            f"markwell assignments: unavailable here (uploads refused): {', '.join(unavailable)}",
+            file=sys.stderr,
         )
     return 0
+
+
+def _unavailable(assignment: Assignment, settings: Settings) -> str:
+    """Why ``assignment`` cannot be graded with these settings' sandbox (``""``: it can)."""
+    if assignment.kind == "quiz":
+        return ""
+    try:
+        return assignment.unavailable(assignment.sandbox(settings.sandbox()))
+    except GraderError as exc:
+        return str(exc)
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -203,11 +224,21 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"markwell validate: {exc}", file=sys.stderr)
         return 2
     verdicts = []
+    skipped = []
     for assignment in chosen:
-        # A pool per assignment: its limits (memory, processes) are fixed when a kernel starts.
-        limits = assignment.limits(settings.limits())
-        with KernelPool(max(1, settings.pool_size), limits, settings.sandbox()) as pool:
-            for verdict in validate(assignment, limits, settings.sandbox(), pool.acquire):
+        why = _unavailable(assignment, settings)
+        if why:
+            skipped.append(assignment.id)
+            print(f"[skip] {assignment.id}: {why}")
+            continue
+        # A pool per assignment: its limits (memory, processes) and its sandbox (preloads,
+        # threads) are fixed when a kernel starts.
+        limits, config = (
+            assignment.limits(settings.limits()),
+            assignment.sandbox(settings.sandbox()),
+        )
+        with KernelPool(max(1, settings.pool_size), limits, config) as pool:
+            for verdict in validate(assignment, limits, config, pool.acquire):
                 verdicts.append(verdict)
                 mark = "ok  " if verdict.ok else "FAIL"
                 print(f"[{mark}] {verdict.assignment} {verdict.case}: {verdict.message}")
@@ -217,7 +248,10 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"markwell validate: {line}")
     failed = sum(not v.ok for v in verdicts)
     print(f"markwell validate: {len(verdicts) - failed} ok, {failed} failed")
-    return 1 if failed else 0
+    if skipped:
+        print(f"markwell validate: skipped (unavailable here): {', '.join(skipped)}")
+    # One asked for by name and skipped is not validated: that is no success.
+    return 1 if failed or (skipped and args.assignments) else 0
 
 
 def _keys(args: argparse.Namespace) -> int:

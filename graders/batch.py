@@ -62,7 +62,13 @@ def grade_folder(
     config = config or SandboxConfig()
     # Kernels get their limits when they start, so the pool needs the assignment's.
     limits = assignment.limits(limits)
+    config = assignment.sandbox(config)  # and its preloads, in a fork server of their own
     workers = max(1, min(workers, len(paths)))
+    unavailable = assignment.unavailable(config)
+    if unavailable:  # no pool: its kernels could never start
+        reason = f"{assignment.id} cannot be graded here: {unavailable}"
+        missing = Result(assignment.id, "error", 0.0, assignment.max_score, reason=reason)
+        return [(path, Graded(missing)) for path in paths]
     _load_trusted(assignment)
     done: dict[int, Graded] = {}
     with KernelPool(workers, limits, config) as pool:

@@ -46,7 +46,12 @@ def grade(
     failure of the grader itself (no sandbox, a broken reference) gives ``error``.
     """
     limits = assignment.limits(limits)
+    config = assignment.sandbox(config)
     try:
+        unavailable = assignment.unavailable(config)
+        if unavailable:  # expected on a machine without the module: said, not logged as a failure
+            reason = f"{assignment.id} cannot be graded here: {unavailable}"
+            return Graded(Result(assignment.id, "error", 0.0, assignment.max_score, reason=reason))
         with run_notebook(notebook, limits, config, kernels) as session:
             result, runs = grade_session(assignment, session)
             kept = capped(runs, limits.stored_output_bytes)

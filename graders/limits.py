@@ -53,3 +53,8 @@ class Limits:
         if unknown:
             raise ValueError(f"unknown limit(s): {', '.join(sorted(unknown))}")
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def human_bytes(n: int) -> str:
+    """``2 GiB``, ``512 MiB``: a memory limit as a verdict names it."""
+    return f"{n / GiB:g} GiB" if n >= GiB else f"{n / MiB:g} MiB"

@@ -253,7 +253,7 @@ class NotebookSession:
         status, detail = "ok", ""
         outcome = await nbc.run_cell(cell, index, count=len(self._replay) + 1)
         if outcome == "done":
-            status, detail = reply_verdict(nbc.last_reply)
+            status, detail = reply_verdict(nbc.last_reply, self.limits)
         else:
             await self._cancel_others()
         if outcome == "iopub-lost":

@@ -780,7 +780,10 @@ def test_thread_bomb_fails_with_an_error_and_later_cells_run():
     )
     with run(nb) as s:
         assert statuses(s) == ["ok", "error", "ok", "ok"], s.report.cells
-        assert cell(s, 1).detail == "RuntimeError: can't start new thread"
+        assert cell(s, 1).detail == (
+            "RuntimeError: can't start new thread "
+            "(the sandbox's task limit is 64 tasks: processes and threads)"
+        )
         assert text_of(s, 2) == "True\n"
         assert s.report.restarts == 0
         assert s.call("before").value == 1

@@ -71,24 +71,26 @@ def beating(db: Database, run_id: int, worker: str, every: float) -> Iterator[No
 
 
 class WarmPools:
-    """Warm kernel pools, one per set of limits (an assignment's limits are fixed at start):
-    called with an assignment's limits, gives its pool's ``acquire`` (``None``: cold starts)."""
+    """Warm kernel pools, one per pair of limits and sandbox settings (both are fixed when a
+    kernel starts): called with an assignment's, gives its pool's ``acquire`` (``None``: cold
+    starts). A NumPy assignment's kernels never wait behind a PyTorch one's, nor the other way
+    round: each pool has its own kernels, and its preloads their own fork server."""
 
     def __init__(self, settings: Settings, size: int = 1) -> None:
         self.settings = settings
         self.size = size
-        self.pools: dict[Limits, KernelPool] = {}
+        self.pools: dict[tuple[Limits, SandboxConfig], KernelPool] = {}
         self.lock = threading.Lock()
 
-    def __call__(self, limits: Limits) -> AcquireKernel | None:
+    def __call__(self, limits: Limits, config: SandboxConfig) -> AcquireKernel | None:
         if self.size <= 0:
             return None
         with self.lock:
-            pool = self.pools.get(limits)
+            pool = self.pools.get((limits, config))
             if pool is None:
-                pool = KernelPool(self.size, limits, self.settings.sandbox())
+                pool = KernelPool(self.size, limits, config)
                 pool.__enter__()
-                self.pools[limits] = pool
+                self.pools[limits, config] = pool
         return pool.acquire
 
     def close(self) -> None:

@@ -41,7 +41,7 @@ PROBLEMS = problems(
     s400="A multipart body that cannot be parsed, or cut before its end",
     s404="No such course or assignment (or not yours)",
     s408="The body arrived too slowly; the connection is closed",
-    s409="Not open yet, or past the attempt limit",
+    s409="Not open yet, past the attempt limit, or not gradable on this server",
     s413="Larger than the upload limit, or past a storage quota",
     s415="Not a Jupyter notebook",
     s422="Not a usable notebook, or invalid parameters",
@@ -110,6 +110,7 @@ async def upload(
         file.content_type or "",
         content,
         idempotency_key,
+        catalog.assignments.get(assignment),
     )
     if accepted.created and accepted.run_id is not None:
         request.app.state.queue.notify(accepted.run_id)

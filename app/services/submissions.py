@@ -20,9 +20,9 @@ from app.models import CourseAssignment, Enrolment, Submission, SubmissionFile, 
 from app.models.vocabulary import SubmissionStatus
 from app.queue.claim import enqueue
 from app.services.admission import check_attempts_left, check_open
-from app.services.errors import Invalid, RateLimited, TooLarge, Unsupported
+from app.services.errors import Conflict, Invalid, RateLimited, TooLarge, Unsupported
 from app.settings import Settings
-from graders import RejectedUpload, read_notebook
+from graders import Assignment, GraderError, RejectedUpload, read_notebook
 
 
 @dataclass(frozen=True)
@@ -151,16 +151,36 @@ def take_upload(
     content_type: str,
     content: bytes,
     idempotency_key: str | None = None,
+    assignment: Assignment | None = None,
 ) -> Accepted:
-    """An upload from start to end, cheapest rule first: a repeat gives the first submission,
-    the rules that need no parsing (:func:`replay_or_admit`) come before the parse
-    (:func:`check_notebook`), and only then is it stored (:func:`accept`). The API's route
-    and the upload page both take uploads through it, so both refuse alike."""
+    """An upload from start to end, cheapest rule first: an assignment this server cannot
+    grade (``assignment``, the catalog's entry, lacks a module) is refused, a repeat gives the
+    first submission, the rules that need no parsing (:func:`replay_or_admit`) come before the
+    parse (:func:`check_notebook`), and only then is it stored (:func:`accept`). The API's
+    route and the upload page both take uploads through it, so both refuse alike."""
+    if assignment is not None:
+        check_gradable(assignment, settings)
     accepted = replay_or_admit(db, settings, user, target, content, idempotency_key)
     if accepted is not None:
         return accepted
     check_notebook(content, filename, content_type, settings.notebook_bytes, settings.max_cells)
     return accept(db, settings, user, target, filename, content, idempotency_key)
+
+
+def check_gradable(assignment: Assignment, settings: Settings) -> None:
+    """Refuse (:class:`Conflict`) uploads to an assignment whose kernels need a module the
+    sandbox's Python lacks (``requires = ["torch"]`` without the torch extra): it could only
+    ever be graded ``error``. The answer is cached, so this costs nothing after the first."""
+    try:
+        why = assignment.unavailable(assignment.sandbox(settings.sandbox()))
+    except GraderError as exc:
+        why = str(exc)
+    if why:
+        raise Conflict(
+            "assignment-unavailable",
+            "Assignment unavailable",
+            f"{assignment.id} cannot be graded on this server yet: it {why}; tell your instructor",
+        )
 
 
 def _by_key(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, cast
 
@@ -18,6 +18,8 @@ from graders.errors import AssignmentError
 from graders.limits import Limits
 from graders.quiz.questions import Question, QuizSettings
 from graders.quiz.tables import check_computed
+from graders.sandbox.config import SandboxConfig
+from graders.sandbox.importable import missing_modules, top_level
 from graders.toml_tables import IDENTIFIER, validate
 
 MANIFEST = "assignment.toml"
@@ -124,9 +126,43 @@ class Assignment:
     (the reference composed with them) keeps its points when a helper failed its own check, so
     the helper's mistake costs once; ``False`` costs it everywhere it shows."""
 
+    preload: tuple[str, ...] = ()
+    """``[sandbox] preload``: modules imported in the kernel (and its fork server) before the
+    student's code, added to the grader's own."""
+    threads: int | None = None
+    """``[sandbox] threads``: the kernel's BLAS, OpenMP and PyTorch threads (default: the
+    grader's, one)."""
+    requires: tuple[str, ...] = ()
+    """Modules the sandbox's Python must have for this assignment to be graded."""
+
     def limits(self, base: Limits | None = None) -> Limits:
         """``base`` (the grader's settings) with this assignment's limits applied."""
         return (base or Limits()).with_overrides(**dict(self.limit_overrides))
+
+    def sandbox(self, base: SandboxConfig | None = None) -> SandboxConfig:
+        """``base`` (the grader's sandbox) with this assignment's ``[sandbox]`` applied: its
+        preloads after the grader's, its thread count."""
+        base = base or SandboxConfig()
+        preload = tuple(dict.fromkeys((*base.preload, *self.preload)))
+        threads = base.threads if self.threads is None else self.threads
+        if preload == base.preload and threads == base.threads:
+            return base
+        return replace(base, preload=preload, threads=threads)
+
+    @property
+    def needed_modules(self) -> tuple[str, ...]:
+        """``requires`` and the packages of the preloads: what the sandbox's Python needs."""
+        return tuple(dict.fromkeys((*self.requires, *(top_level(m) for m in self.preload))))
+
+    def unavailable(self, config: SandboxConfig | None = None) -> str:
+        """Why this assignment cannot be graded with ``config``'s Python (``""``: it can): the
+        modules it lacks and how to install them. Asked once per process (cached)."""
+        prefix = (config or SandboxConfig()).python_prefix
+        missing = missing_modules(prefix, self.needed_modules)
+        if not missing:
+            return ""
+        how = "; ".join(install_hint(name) for name in missing)
+        return f"needs {', '.join(missing)}, which the sandbox's Python cannot import ({how})"
 
     @property
     def max_score(self) -> float:
@@ -174,6 +210,9 @@ def read_assignment(folder: Path) -> Assignment:
         quiz=table.quiz.settings(),
         diagnosis=cast(Literal["name", "line", "off"], table.feedback.diagnosis),
         carry_forward=table.feedback.carry_forward,
+        preload=tuple(table.sandbox.preload),
+        threads=table.sandbox.threads,
+        requires=tuple(table.requires),
     )
     if assignment.kind == "notebook":
         for needed in ("reference.py", "checks.py", "solution.ipynb", "starter.ipynb"):
@@ -192,6 +231,21 @@ def read_assignment(folder: Path) -> Assignment:
                 str(mutant.path), "TARGET", f"{mutant.target} is not a checked function"
             )
     return assignment
+
+
+EXTRAS = {"torch": "torch"}
+"""Packages that an extra of Markwell installs, by the extra's name."""
+
+
+def install_hint(package: str) -> str:
+    """How to give the sandbox's Python ``package``."""
+    extra = EXTRAS.get(package)
+    if extra is not None:
+        return (
+            f"install it with pip install -e '.[{extra}]'; "
+            "scripts/setup does unless MARKWELL_NO_TORCH=1"
+        )
+    return f"install {package} into the sandbox's Python"
 
 
 def _check(table: CheckTable) -> Check:

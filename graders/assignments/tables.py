@@ -1,5 +1,5 @@
-"""``assignment.toml`` as pydantic models: the top-level table, ``[limits]`` and each
-``[[checks]]``, checked field by field (``docs/assignments.md`` documents them).
+"""``assignment.toml`` as pydantic models: the top-level table, ``[limits]``, ``[sandbox]``
+and each ``[[checks]]``, checked field by field (``docs/assignments.md`` documents them).
 
 What needs the folder (its files, its mutants, ``keys.py``) is checked by
 :func:`graders.assignments.manifest.read_assignment` once the tables are valid.
@@ -128,6 +128,23 @@ class CheckTable(Table):
         return {name: self.points / len(self.outputs) for name in self.outputs}
 
 
+def _module_name(name: str) -> str:
+    if not all(IDENTIFIER.match(part) for part in name.split(".")):
+        raise problem(f"{name!r} is not a module name (like torch or torch.nn)")
+    return name
+
+
+ModuleName = Annotated[str, AfterValidator(_module_name)]
+
+
+class SandboxTable(Table):
+    """``[sandbox]``: what the assignment's kernels import before the student's code, and how
+    many threads their numerical libraries use."""
+
+    preload: list[ModuleName] = []
+    threads: Annotated[int, between(1, 256)] | None = None
+
+
 def _known_limits(limits: object) -> object:
     if isinstance(limits, dict):
         extra = sorted(set(limits) - LIMITS)
@@ -171,6 +188,9 @@ class ManifestTable(Table):
     questions: list[QuestionTable] = []
     quiz: QuizTable = QuizTable()
     feedback: FeedbackTable = FeedbackTable()
+    sandbox: SandboxTable = SandboxTable()
+    requires: list[ModuleName] = []
+    """Modules the sandbox's Python must be able to import (``["torch"]``)."""
 
     @field_validator("limits", mode="before")
     @classmethod
@@ -192,6 +212,13 @@ class ManifestTable(Table):
                 raise problem("a quiz has questions, not checks", "checks")
             if not self.questions:
                 raise problem("a quiz needs questions ([[questions]])", "questions")
+            for key in ("sandbox", "requires"):
+                if key in self.model_fields_set:
+                    raise problem("a quiz runs no kernel", key)
+        threads, tasks = self.sandbox.threads, self.limits.get("processes")
+        if threads is not None and tasks is not None and threads >= tasks:
+            message = f"{threads} threads cannot fit the task limit (limits.processes = {tasks:g})"
+            raise problem(message, "sandbox", "threads")
         return self
 
     def limit_overrides(self) -> tuple[tuple[str, float], ...]:

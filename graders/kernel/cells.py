@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-from graders.limits import Limits
+from graders.limits import Limits, human_bytes
 
 
 def _message_bytes(msg: dict[str, Any]) -> int:
@@ -95,8 +95,14 @@ class CappedNotebookClient(NotebookClient):
         return super().process_message(msg, cell, cell_index)
 
 
-def reply_verdict(reply: dict[str, Any] | None) -> tuple[str, str]:
-    """Map an ``execute_reply`` to ``(status, detail)``."""
+ALLOCATOR_FAILED = "DefaultCPUAllocator: can't allocate memory"
+"""PyTorch's words when the address-space limit refuses a tensor (a ``RuntimeError``)."""
+THREAD_FAILED = "can't start new thread"
+
+
+def reply_verdict(reply: dict[str, Any] | None, limits: Limits | None = None) -> tuple[str, str]:
+    """Map an ``execute_reply`` to ``(status, detail)``; ``limits`` (the kernel's) are named
+    in the detail of a cell stopped by one."""
     if reply is None:
         return "ok", ""
     content = reply.get("content", {})
@@ -104,6 +110,12 @@ def reply_verdict(reply: dict[str, Any] | None) -> tuple[str, str]:
         return "ok", ""
     ename, evalue = str(content.get("ename", "")), str(content.get("evalue", ""))
     detail = f"{ename}: {evalue}" if evalue else ename
-    if ename == "MemoryError":
-        return "memory", f"the cell ran out of memory ({detail})"
+    if ename == "MemoryError" or (ename == "RuntimeError" and ALLOCATOR_FAILED in evalue):
+        if limits is None:
+            return "memory", f"the cell ran out of memory ({detail[:500]})"
+        limit = human_bytes(limits.memory_bytes)
+        return "memory", f"the cell ran out of memory (limit {limit}): {detail[:500]}"
+    if ename == "RuntimeError" and THREAD_FAILED in evalue and limits is not None:
+        tasks = f"{limits.processes} tasks: processes and threads"
+        return "error", f"{detail[:500]} (the sandbox's task limit is {tasks})"
     return "error", detail[:1000]

@@ -8,6 +8,13 @@ import unicodedata
 
 LAST_WORDS_LINES = 3
 LAST_WORDS_LINE_CHARS = 160
+_TASK_LIMIT_WORDS = (
+    "Thread creation failed",  # libgomp (PyTorch's and NumPy's OpenMP)
+    "pthread_create",  # OpenBLAS and others name the call that failed
+    "Resource temporarily unavailable",  # EAGAIN: what clone and fork say at the task limit
+    "can't start new thread",  # CPython
+)
+"""What a kernel that died at the task limit says about it in its last words."""
 _ESCAPE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")
 """Terminal escape sequences: CSI (colours, cursor), OSC (titles), and two-byte ones."""
 
@@ -42,3 +49,9 @@ def last_lines(text: str) -> str:
         if len(lines) == LAST_WORDS_LINES:
             break
     return " | ".join(reversed(lines))
+
+
+def hit_task_limit(words: str) -> bool:
+    """Whether last words say the kernel could not start a thread or process (the sandbox's
+    task limit, ``Limits.processes``, is what stops it there)."""
+    return any(sign in words for sign in _TASK_LIMIT_WORDS)

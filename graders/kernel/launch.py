@@ -21,7 +21,7 @@ from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.session import Session
 
 from graders.errors import KernelStartError
-from graders.kernel.last_words import last_lines, written_since
+from graders.kernel.last_words import hit_task_limit, last_lines, written_since
 from graders.limits import Limits
 from graders.protocol import codec as codec_module
 from graders.sandbox import sandbox as sandbox_module
@@ -81,7 +81,13 @@ class SandboxedKernel:
         words = last_lines(written_since(mark.stderr, self._settled_stderr()))
         if not words:
             return info
-        return ExitInfo(info.verdict, f'{info.detail}; its last words on stderr: "{words}"')
+        detail = f'{info.detail}; its last words on stderr: "{words}"'
+        if hit_task_limit(words):
+            tasks = self.sandbox.limits.processes
+            detail = (
+                f"the kernel hit the task limit ({tasks} tasks: processes and threads): {detail}"
+            )
+        return ExitInfo(info.verdict, detail)
 
     def _settled_stderr(self) -> str:
         # The sandbox reads stderr on a thread of its own, which may lag the process's end.

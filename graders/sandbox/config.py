@@ -36,7 +36,12 @@ class SandboxConfig:
     """The Python environment the kernel runs in; it and the Python it is built on are bound
     read-only at their real (symlink-free) paths."""
     preload: tuple[str, ...] = ()
-    """Modules imported before any student code, besides NumPy (e.g. ``matplotlib``)."""
+    """Modules imported before any student code, besides NumPy (e.g. ``matplotlib``); an
+    assignment's ``[sandbox] preload`` adds its own (:meth:`Assignment.sandbox`)."""
+    threads: int = 1
+    """Threads of the kernel's BLAS, OpenMP and PyTorch (``OMP_NUM_THREADS`` and the like,
+    ``torch.set_num_threads``). One by default: a kernel per core is the parallelism, and each
+    thread counts against the task limit (``Limits.processes``)."""
     require_cgroups: bool = False
     """Refuse to run without per-sandbox cgroups instead of falling back to rlimits."""
     launcher: Literal["bwrap", "fork"] = "fork"
@@ -106,15 +111,23 @@ def environment(config: SandboxConfig) -> dict[str, str]:
         "TMPDIR": "/tmp",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",
-        # One BLAS thread: a kernel per core is the parallelism, and fewer threads fit the
-        # process limit.
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        **thread_environment(config.threads),
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "IPYTHONDIR": "/tmp/ipython",
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter",
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "MARKWELL_PRELOAD": ",".join(config.preload),
+    }
+
+
+def thread_environment(threads: int) -> dict[str, str]:
+    """The variables that size BLAS, OpenMP and PyTorch's thread pools (read when each library
+    starts; a forked kernel's PyTorch is told again, see the zygote's ``fresh_start``)."""
+    count = str(threads)
+    return {
+        "OPENBLAS_NUM_THREADS": count,
+        "OMP_NUM_THREADS": count,
+        "MKL_NUM_THREADS": count,
+        "MARKWELL_THREADS": count,
     }

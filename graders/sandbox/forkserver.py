@@ -22,7 +22,14 @@ from typing import Any
 
 from graders.errors import SandboxError
 from graders.sandbox import seccomp
-from graders.sandbox.config import HOSTNAME, INSIDE_HOME, SandboxConfig, environment, layout
+from graders.sandbox.config import (
+    HOSTNAME,
+    INSIDE_HOME,
+    SandboxConfig,
+    environment,
+    layout,
+    thread_environment,
+)
 from graders.sandbox.installation import hidden_places
 from graders.sandbox.interpreter import find_interpreter
 from graders.sandbox.launcher import SEE_DOCTOR, LaunchRequest, rlimits
@@ -114,14 +121,12 @@ class ForkServer:
                 stdout=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),),
                 # Every sandbox's init shows this environment in /proc/1/environ, and the
-                # import of NumPy in the zygote decides its BLAS threads: nothing else.
+                # imports in the zygote decide the libraries' threads: nothing else.
                 env={
                     "PATH": os.environ.get("PATH", os.defpath),
-                    "OPENBLAS_NUM_THREADS": "1",
+                    **thread_environment(config.threads),
                     # debugpy, imported here, warns about frozen modules at import otherwise.
                     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-                    "OMP_NUM_THREADS": "1",
-                    "MKL_NUM_THREADS": "1",
                     "LANG": "C.UTF-8",
                 },
             )
@@ -171,13 +176,21 @@ class ForkServer:
             self.process.wait(timeout=5)
 
 
-_shared: dict[tuple[str, tuple[str, ...]], ForkServer] = {}
+ServerKey = tuple[str, tuple[str, ...], int]
+_shared: dict[ServerKey, ForkServer] = {}
 _shared_lock = threading.Lock()
 
 
+def server_key(config: SandboxConfig) -> ServerKey:
+    """What makes two fork servers differ: the Python, its preloads and their thread count (an
+    assignment that preloads PyTorch gets a fork server of its own)."""
+    return (str(config.python_prefix), config.preload, config.threads)
+
+
 def shared(config: SandboxConfig) -> ForkServer:
-    """The process-wide fork server for ``config``'s Python and preloads (started once)."""
-    key = (str(config.python_prefix), config.preload)
+    """The process-wide fork server for ``config``'s Python, preloads and threads (started
+    once)."""
+    key = server_key(config)
     with _shared_lock:
         server = _shared.get(key)
         if server is None or not server.alive():

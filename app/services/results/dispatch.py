@@ -26,8 +26,9 @@ from graders import (
 
 log = logging.getLogger(__name__)
 
-WarmKernels = Callable[[Limits], AcquireKernel | None]
-"""Warm kernels for an assignment's limits (one pool per limits), or ``None`` for cold starts."""
+WarmKernels = Callable[[Limits, SandboxConfig], AcquireKernel | None]
+"""Warm kernels for an assignment's limits and sandbox (one pool for each pair), or ``None``
+for cold starts."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,13 @@ def graded_outcome(
             return Graded(replace(evaluate(assignment, runs), notebook=work.notebook), runs)
         if work.content is None:
             raise GraderError("the submission has no stored notebook")
-        own = assignment.limits(limits)
-        kernels = warm(own) if warm is not None else None
-        return grade(assignment, work.content, limits, config, kernels)
+        own, own_config = assignment.limits(limits), assignment.sandbox(config)
+        kernels = None
+        # No pool for an assignment whose modules are missing: its kernels could never start,
+        # and grade() says why.
+        if warm is not None and not assignment.unavailable(own_config):
+            kernels = warm(own, own_config)
+        return grade(assignment, work.content, limits, own_config, kernels)
     except GraderError as exc:
         log.exception("grading %s failed", work.submission_id)
         return Graded(error_result(work.assignment_id, assignment, str(exc)))

@@ -76,6 +76,11 @@ def render_assignment(
         attempts = my_attempts(session, user.user_id, target)
     entry = catalog.get(assignment)
     quiz = entry is not None and entry.kind == "quiz"
+    if not error and entry is not None and not quiz:
+        try:  # said before anyone uploads: this server cannot grade it yet
+            service.check_gradable(entry, request.app.state.settings)
+        except ServiceError as refused:
+            error = refused.detail
     allowed = attempts_allowed(target, entry) if quiz and entry else target.attempt_limit
     used = len(attempts) if quiz else len(records)
     left = None if allowed is None else max(0, allowed - used)
@@ -142,7 +147,7 @@ async def _take(
         assert reader is not None
         target, _role = course_assignment(session, reader, course, assignment)
         session.expunge(reader)
-    entry = _catalog(request).get(assignment)
+    entry = _catalog(request).assignments.get(assignment)
     if entry is not None and entry.kind == "quiz":
         raise _Refused("quiz", "A quiz", f"{assignment} is a quiz: it takes answers, not notebooks")
     uploads = [f for f in files if isinstance(f, UploadFile)]
@@ -163,6 +168,8 @@ async def _take(
         filename,
         file.content_type or "",
         content,
+        None,
+        entry,
     )
     if accepted.created and accepted.run_id is not None:
         request.app.state.queue.notify(accepted.run_id)

@@ -11,6 +11,7 @@ import sys
 import traceback
 from typing import Any, NoReturn
 
+from .fresh import fresh_start
 from .rootfs import build_root
 from .syscalls import (
     CLONE_NEWCGROUP,
@@ -121,9 +122,7 @@ def run_program(spec: dict[str, Any], devnull: int) -> NoReturn:
         os.environ.update(spec["env"])
         os.chdir(spec["chdir"])
         sys.dont_write_bytecode = True
-        import numpy
-
-        numpy.random.seed()  # the zygote's state is every kernel's: reseed from the OS
+        fresh_start(spec["env"])  # the zygote's random state is every kernel's otherwise
         run_python(spec["argv"])
         code = 0
     except SystemExit as exc:
