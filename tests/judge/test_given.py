@@ -12,7 +12,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from graders import AssignmentError, grade, load_catalog, read_assignment
+from graders import (
+    AssignmentError,
+    dump_runs,
+    evaluate,
+    grade,
+    load_catalog,
+    load_runs,
+    read_assignment,
+)
 from graders.assignments import Assignment
 from graders.validation import mutant_notebook
 from tests.make_notebook import notebook
@@ -162,6 +170,16 @@ def test_the_reference_computes_from_the_students_own_weights(dense):
     # The notebook draws new weights every run: only the student's own can be the reference's.
     result = grade(dense, dense.solution).result
     assert (result.score, result.max_score) == (5, 5), result.tests
+
+
+def test_judging_the_stored_runs_again_gives_the_same_result(dense):
+    # The student's weights are kept with the run: the reference needs nothing else.
+    graded = grade(dense, notebook(SOLUTION.replace("np.tanh(x @", "np.tanh(2 * x @")))
+    again = evaluate(dense, load_runs(dump_runs(graded.runs)))
+    assert [(t.name, t.score, t.feedback) for t in again.tests] == [
+        (t.name, t.score, t.feedback) for t in graded.result.tests
+    ]
+    assert by_name(again)["Dense/out"].status == "failed"
 
 
 def test_a_two_sided_mutant_runs_its_notebook_cell_and_is_named_by_its_stand_in(dense):
