@@ -56,6 +56,8 @@ class Prepared:
     the student's given output when it fits."""
     fits: bool
     """Whether the given output has the structure and shapes the reference's has."""
+    malformed: bool = False
+    """The value is not the tuple of the outputs: every test says so, as without ``given``."""
 
     def value(self, value: Any) -> Any:
         """A trusted function's value as the student's is judged: the given part reduced to
@@ -72,7 +74,7 @@ class Prepared:
 
     def unchecked(self, output: Output) -> Outcome | None:
         """The outcome of an output that cannot be compared on this case, else ``None``."""
-        if self.fits or output.name == self.check.given:
+        if self.fits or self.malformed or output.name == self.check.given:
             return None
         fn, given = self.check.function, self.check.given
         feedback = (
@@ -98,8 +100,8 @@ def prepare(
     part, problem = output_part(check, output, case.got)
     fits = not problem and matches(expected, shapes_only(part))
     more = (copy.deepcopy(part),) if fits else ()
-    if problem:  # not a tuple of the outputs: every test says so, as without ``given``
-        return Prepared(check, case, args, fits)
+    if problem:
+        return Prepared(check, case, args, fits, malformed=True)
     names = [o.name for o in check.outputs]
     got = tuple(
         shapes_only(v) if name == check.given else v

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from graders import (
@@ -22,6 +23,9 @@ from graders import (
     read_assignment,
 )
 from graders.assignments import Assignment
+from graders.judge import given
+from graders.judge.runs import Case
+from graders.judge.trusted import Trusted
 from graders.validation import mutant_notebook
 from tests.make_notebook import notebook
 
@@ -205,6 +209,21 @@ def test_wrong_shapes_fail_the_given_output_and_leave_the_others_unchecked(dense
         "Dense: out cannot be checked: state does not have the keys and shapes expected "
         "(see Dense/state)"
     )
+
+
+def test_a_value_that_is_not_the_tuple_of_the_outputs_is_not_called_unchecked(dense):
+    check = dense.checks[0]
+    trusted = Trusted(dense)
+    case = Case(check.inputs, 7, got=np.zeros(3))
+    prepared = given.prepare(check, trusted.caller(check), trusted.inputs(case), case)
+    assert (prepared.fits, prepared.malformed) == (False, True)
+    assert prepared.unchecked(check.outputs[1]) is None  # the comparison says what is wrong
+    args = trusted.inputs(case)
+    right = trusted.caller(check)(*args)
+    case = Case(check.inputs, 7, got=({"weight": right[0]["weight"]}, right[1]))
+    prepared = given.prepare(check, trusted.caller(check), args, case)
+    assert (prepared.fits, prepared.malformed, prepared.args) == (False, False, args)
+    assert prepared.unchecked(check.outputs[1]).feedback.startswith("Dense: out cannot be checked")
 
 
 def test_an_output_the_harness_reports_as_raised_says_what_was_raised(dense):
