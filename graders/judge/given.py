@@ -8,8 +8,11 @@ accepted variants and the mutants with that output appended to the case's argume
 given output's own test judges what the reference's module has without it (which keys, which
 shapes), never the values, which are the student's own.
 
-When its shapes are not the reference's, the reference cannot take them: the other outputs of
-the case are not compared and fail, pointing at the given output's test.
+When its shapes are not the reference's, the reference may still take them in part: a harness
+that loads each part on its own (a model in each of four modes) reports a part it could not
+load as ``"raised ..."``, and only that part's output cannot be checked. When the reference
+cannot take them at all (it raises), none of the case's other outputs can. An output that
+cannot be checked fails, pointing at the given output's test.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ from graders.judge.feedback import output_part
 from graders.judge.mistakes import FAILED, Outcome
 from graders.judge.runs import Case
 
-__all__ = ["Prepared", "prepare", "shapes_only"]
+__all__ = ["RAISED", "Prepared", "prepare", "shapes_only"]
+
+RAISED = "raised "
+"""How a harness reports, in an output's place, that computing it raised."""
 
 
 def shapes_only(value: Any) -> Any:
@@ -53,11 +59,14 @@ class Prepared:
     """The case, the given part of its value reduced to shapes (:func:`shapes_only`)."""
     args: tuple[Any, ...]
     """The arguments for the reference, the variants and the mutants: the case's inputs, and
-    the student's given output when it fits."""
+    the student's given output unless the reference cannot take it at all."""
     fits: bool
     """Whether the given output has the structure and shapes the reference's has."""
     malformed: bool = False
     """The value is not the tuple of the outputs: every test says so, as without ``given``."""
+    partly: bool = False
+    """It does not fit, but the reference took it: the outputs it reports as raised are the
+    ones that cannot be checked."""
 
     def value(self, value: Any) -> Any:
         """A trusted function's value as the student's is judged: the given part reduced to
@@ -67,15 +76,21 @@ class Prepared:
         names = [o.name for o in self.check.outputs]
         if len(value) != len(names):
             return value
+        kept = self.fits or self.partly
         return tuple(
-            shapes_only(v) if name == self.check.given else (v if self.fits else None)
+            shapes_only(v) if name == self.check.given else (v if kept else None)
             for name, v in zip(names, value, strict=True)
         )
 
-    def unchecked(self, output: Output) -> Outcome | None:
-        """The outcome of an output that cannot be compared on this case, else ``None``."""
+    def unchecked(self, output: Output, expected: Any) -> Outcome | None:
+        """The outcome of an output that cannot be compared on this case, else ``None``;
+        ``expected`` is the reference's value (:meth:`value`)."""
         if self.fits or self.malformed or output.name == self.check.given:
             return None
+        if self.partly:
+            part = output_part(self.check, output, expected)[0]
+            if not (isinstance(part, str) and part.startswith(RAISED)):
+                return None
         fn, given = self.check.function, self.check.given
         feedback = (
             f"{fn}: {output.name} cannot be checked: {given} does not have the keys and shapes "
@@ -99,7 +114,6 @@ def prepare(
     expected = shapes_only(output_part(check, output, template)[0])
     part, problem = output_part(check, output, case.got)
     fits = not problem and matches(expected, shapes_only(part))
-    more = (copy.deepcopy(part),) if fits else ()
     if problem:
         return Prepared(check, case, args, fits, malformed=True)
     names = [o.name for o in check.outputs]
@@ -107,4 +121,12 @@ def prepare(
         shapes_only(v) if name == check.given else v
         for name, v in zip(names, case.got, strict=True)
     )
-    return Prepared(check, replace(case, got=got), args + more, fits)
+    more: tuple[Any, ...] = (copy.deepcopy(part),)
+    partly = False
+    if not fits:
+        try:
+            reference(*copy.deepcopy(args + more))
+            partly = True
+        except Exception:  # it cannot take these parameters at all
+            more = ()
+    return Prepared(check, replace(case, got=got), args + more, fits, partly=partly)

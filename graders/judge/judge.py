@@ -300,7 +300,7 @@ def _judge_check(
         )
         judged.append(Judged(case, args, candidates[0], produced))
         for output in check.outputs:
-            unchecked = prepared.unchecked(output) if prepared is not None else None
+            unchecked = prepared.unchecked(output, candidates[0]) if prepared else None
             outcome = unchecked or _judge_output(check, output, case, candidates, names, tol)
             outcome.case = len(judged) - 1
             if outcome.fraction < 1.0:
@@ -414,7 +414,7 @@ def _judge_output(
         return Outcome(1.0, " ".join(x for x in (which, note) if x), "passed", output=output.name)
     first = next(p for p in best if not p.ok)
     message = first.message.rstrip(".")
-    if first.problem == "type" and isinstance(got, str) and got.startswith("raised "):
+    if first.problem == "type" and isinstance(got, str) and got.startswith(given.RAISED):
         # A harness that reports, for one output, the exception its computation raised.
         message = f"{output.name or check.function} {got}"
     if not message.startswith(check.function):

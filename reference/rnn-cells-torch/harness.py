@@ -103,22 +103,32 @@ def basic_rnn_cell(nb, input_size, hidden_size, bias, nonlinearity, x, hx, state
 
 
 def _every_mode(make, x, state):
-    """Each mode's model: its parameters, and its output on ``x`` or, when building or running
-    it raised, ``"raised <type>: <message>"`` (the other modes still count)."""
+    """Each mode's model: its parameters, and its output on ``x`` or, when building, loading
+    or running it raised, ``"raised <type>: <message>"`` (the other modes still count).
+
+    In the grading process a mode whose parameters do not load (the student's have other
+    shapes) reports so for its output alone; its parameters stay the reference's own.
+    """
     parameters, outputs = {}, []
     for mode in MODES:
         try:
             model = make(mode)
-            torch, parameters[mode] = _built(model, None if state is None else state[mode])
+            torch, parameters[mode] = _built(model, None)
         except Exception as exc:
-            parameters[mode] = outputs_for = f"{RAISED}{type(exc).__name__}: {exc}"
-            outputs.append(outputs_for)
+            parameters[mode] = _raised(exc)
+            outputs.append(_raised(exc))
             continue
         try:
+            if state is not None:
+                model.load_state_dict(state[mode])
             outputs.append(_run(torch, model, x))
         except Exception as exc:
-            outputs.append(f"{RAISED}{type(exc).__name__}: {exc}")
+            outputs.append(_raised(exc))
     return (parameters, *outputs)
+
+
+def _raised(exc):
+    return f"{RAISED}{type(exc).__name__}: {exc}"
 
 
 def rnn_model(nb, input_size, hidden_size, num_layers, bias, output_size, x, state=None):

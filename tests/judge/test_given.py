@@ -211,19 +211,33 @@ def test_wrong_shapes_fail_the_given_output_and_leave_the_others_unchecked(dense
     )
 
 
-def test_a_value_that_is_not_the_tuple_of_the_outputs_is_not_called_unchecked(dense):
+def test_outputs_are_unchecked_only_where_the_reference_cannot_take_the_parameters(dense):
     check = dense.checks[0]
+    state, out = check.outputs
     trusted = Trusted(dense)
+    reference = trusted.caller(check)
     case = Case(check.inputs, 7, got=np.zeros(3))
-    prepared = given.prepare(check, trusted.caller(check), trusted.inputs(case), case)
-    assert (prepared.fits, prepared.malformed) == (False, True)
-    assert prepared.unchecked(check.outputs[1]) is None  # the comparison says what is wrong
     args = trusted.inputs(case)
-    right = trusted.caller(check)(*args)
-    case = Case(check.inputs, 7, got=({"weight": right[0]["weight"]}, right[1]))
-    prepared = given.prepare(check, trusted.caller(check), args, case)
-    assert (prepared.fits, prepared.malformed, prepared.args) == (False, False, args)
-    assert prepared.unchecked(check.outputs[1]).feedback.startswith("Dense: out cannot be checked")
+    # Not the tuple of the outputs: the comparison says so, not that out cannot be checked.
+    prepared = given.prepare(check, reference, args, case)
+    assert (prepared.fits, prepared.malformed) == (False, True)
+    assert prepared.unchecked(out, None) is None
+    own = reference(*args)[0]
+    # Shapes the reference's load refuses: out cannot be checked, and no weights are passed.
+    case = Case(check.inputs, 7, got=({"weight": own["weight"].T, "bias": own["bias"]}, None))
+    prepared = given.prepare(check, reference, args, case)
+    assert (prepared.fits, prepared.partly, prepared.args) == (False, False, args)
+    assert prepared.unchecked(out, None).feedback.startswith("Dense: out cannot be checked")
+    # Keys the reference takes, but cannot compute out from: it reports out as raised.
+    case = Case(check.inputs, 7, got=({"weight": own["weight"]}, None))
+    prepared = given.prepare(check, reference, args, case)
+    assert (prepared.fits, prepared.partly, len(prepared.args)) == (False, True, len(args) + 1)
+    expected = prepared.value(reference(*prepared.args))
+    assert expected[1] == "raised KeyError: 'bias'"
+    assert prepared.unchecked(out, expected).feedback.startswith("Dense: out cannot be checked")
+    assert prepared.unchecked(state, expected) is None
+    # What it does compute from the parameters it took is compared.
+    assert prepared.unchecked(out, (expected[0], np.zeros((3, 6)))) is None
 
 
 def test_an_output_the_harness_reports_as_raised_says_what_was_raised(dense):
