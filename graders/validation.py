@@ -41,10 +41,11 @@ class Verdict:
 
 
 def mutant_notebook(assignment: Assignment, mutant: Mutant) -> nbformat.NotebookNode:
-    """The solution notebook with the mutant's code appended as a last cell."""
+    """The solution notebook with the mutant's code (its ``NOTEBOOK`` cell, if it has one)
+    appended as a last cell."""
     # nbformat is unannotated, hence the ignores.
     nb: nbformat.NotebookNode = nbformat.read(assignment.solution, as_version=4)  # type: ignore[no-untyped-call]
-    nb.cells.append(new_code_cell(mutant.source))  # type: ignore[no-untyped-call]
+    nb.cells.append(new_code_cell(mutant.notebook_source))  # type: ignore[no-untyped-call]
     return nb
 
 

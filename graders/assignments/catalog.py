@@ -108,14 +108,25 @@ _copies = itertools.count(1)
 _importing = threading.RLock()
 
 
-def load_mutant(mutant: Mutant) -> types.FunctionType:
-    """The mutated function, run in the trusted process on the judge's inputs."""
-    namespace: dict[str, object] = {"__name__": f"_markwell_mutant_{mutant.id}"}
+def load_mutant(
+    mutant: Mutant, reference: types.ModuleType | None = None
+) -> types.FunctionType | type:
+    """The mutated function, run in the trusted process on the judge's inputs.
+
+    A two-sided mutant (one with a ``NOTEBOOK`` cell) never runs as a notebook cell, so its
+    code sees the names of ``reference.py`` (it may subclass the reference's stand-in class).
+    """
+    namespace: dict[str, object] = {}
+    if mutant.cell and reference is not None:
+        namespace.update(vars(reference))
+    namespace["__name__"] = f"_markwell_mutant_{mutant.id}"
     try:
         exec(compile(mutant.source, str(mutant.path), "exec"), namespace)
     except Exception as exc:
         raise AssignmentError(str(mutant.path), "", f"{type(exc).__name__}: {exc}") from exc
     function = namespace.get(mutant.target)
+    if isinstance(function, type) and mutant.cell:
+        return function
     if not isinstance(function, types.FunctionType):
         raise AssignmentError(str(mutant.path), "TARGET", f"defines no function {mutant.target}")
     return function

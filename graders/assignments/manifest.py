@@ -67,17 +67,21 @@ class Check:
     """Function of ``harness.py`` the judge calls instead of ``function`` itself:
     ``call(nb, *inputs)``, with ``nb`` the notebook's namespace in the sandbox and the
     reference module (or a mutant's variant of it) in the trusted process."""
-    requires: tuple[str, ...] = ()
-    """What the notebook must define for the check to run (default: ``function``)."""
+    requires: tuple[str, ...] | None = None
+    """What the notebook must define for the check to run (``None``: ``function``)."""
     gradient: str = ""
     """Function of ``checks.py`` called with the check's arguments, ``(*args) -> Probe`` (or
     ``Descent``, ``graders.judge.gradient``): the forward whose gradient this backward returns,
     checked by centred finite differences for feedback."""
+    given: str = ""
+    """An output of the student's value that the trusted process appends to the arguments of
+    the reference, the accepted variants and the mutants (the parameters of the student's own
+    module); its own test judges its structure and shapes only (``graders.judge.given``)."""
 
     @property
     def needs(self) -> tuple[str, ...]:
         """Names the notebook must define, or the check's tests are ``missing``."""
-        return self.requires or (self.function,)
+        return (self.function,) if self.requires is None else self.requires
 
     @property
     def points(self) -> float:
@@ -95,10 +99,18 @@ class Mutant:
     target: str
     description: str
     path: Path
+    cell: str = ""
+    """The file's ``NOTEBOOK`` string, when the notebook's code differs from the trusted
+    process's (a torch class for the notebook, its NumPy stand-in for the judge)."""
 
     @property
     def source(self) -> str:
         return self.path.read_text(encoding="utf-8")
+
+    @property
+    def notebook_source(self) -> str:
+        """What ``markwell validate`` appends to the solution: ``NOTEBOOK``, else the file."""
+        return self.cell or self.source
 
 
 @dataclass(frozen=True)
@@ -264,8 +276,9 @@ def _check(table: CheckTable) -> Check:
         rtol=table.rtol,
         atol=table.atol,
         call=table.call,
-        requires=tuple(table.requires),
+        requires=None if table.requires is None else tuple(table.requires),
         gradient=table.gradient,
+        given=table.given,
     )
 
 
@@ -286,9 +299,22 @@ def _mutants(folder: Path) -> tuple[Mutant, ...]:
         target = _constant(tree, "TARGET")
         if not isinstance(target, str) or not IDENTIFIER.match(target):
             raise AssignmentError(str(path), "TARGET", "must name the function it replaces")
-        if not any(isinstance(n, ast.FunctionDef) and n.name == target for n in tree.body):
+        cell = _constant(tree, "NOTEBOOK")
+        if cell is not None and not (isinstance(cell, str) and cell.strip()):
+            raise AssignmentError(str(path), "NOTEBOOK", "must be the notebook cell, as a string")
+        # A two-sided mutant (NOTEBOOK) may stand in for a class, as the reference does.
+        kinds = (ast.FunctionDef, ast.ClassDef) if cell else (ast.FunctionDef,)
+        if not any(isinstance(n, kinds) and n.name == target for n in tree.body):
             raise AssignmentError(str(path), "TARGET", f"defines no function {target}")
-        found.append(Mutant(id=path.stem, target=target, description=doc[0].strip(), path=path))
+        found.append(
+            Mutant(
+                id=path.stem,
+                target=target,
+                description=doc[0].strip(),
+                path=path,
+                cell=cell or "",
+            )
+        )
     return tuple(found)
 
 

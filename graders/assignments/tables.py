@@ -87,8 +87,10 @@ class CheckTable(Table):
     rtol: Amount = 1e-6
     atol: Amount = 1e-8
     call: OptionalIdentifier = ""
-    requires: list[Identifier] = []
+    requires: list[Identifier] | None = None
+    """``None``: the check needs ``function``; ``[]``: nothing (a harness reading variables)."""
     gradient: OptionalIdentifier = ""
+    given: OptionalIdentifier = ""
 
     @field_validator("outputs")
     @classmethod
@@ -112,6 +114,10 @@ class CheckTable(Table):
                 raise problem("must be a sentence", "notes", key)
         if set(self.lenient_cases) - set(self.seed_cases):
             raise problem("must be some of seed_cases", "lenient_cases")
+        if self.given and self.given not in self.outputs:
+            raise problem("must be one of outputs", "given")
+        if self.given and not self.call:
+            raise problem("needs call: a harness function gives the reference the value", "given")
         if self.random_cases == 0 and not set(self.seed_cases) - set(self.lenient_cases):
             message = "is 0 and no scored seed case is given: nothing to grade"
             raise problem(message, "random_cases")

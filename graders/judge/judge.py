@@ -33,7 +33,7 @@ from graders.errors import (
     StudentException,
     UnsupportedValue,
 )
-from graders.judge import carried, gradient, mistakes, unrun
+from graders.judge import carried, given, gradient, mistakes, unrun
 from graders.judge.batched import CallBatch
 from graders.judge.compare import Part, Tolerance, compare, score
 from graders.judge.feedback import (
@@ -271,14 +271,22 @@ def _judge_check(
                     into[output.name] = outcome
             continue
         args = trusted.inputs(case)
-        candidates = [_safe(fn, args) for fn in [reference, *accepted]]
+        # With ``given``, the trusted functions compute on the student's own parameters.
+        prepared = given.prepare(check, reference, args, case) if check.given else None
+        if prepared is not None:
+            case, args = prepared.case, prepared.args
+        seen = prepared.value if prepared is not None else _same
+        candidates = [seen(_safe(fn, args)) for fn in [reference, *accepted]]
         if candidates[0] is FAILED:
             raise GraderError(f"{check.reference} failed on {case.label}")
         # What each mutant makes of these inputs: computed once, and only if an output fails.
-        produced = cache(lambda args=args: [(m, _safe(fn, args)) for m, fn in mutants])
+        produced = cache(
+            lambda args=args, seen=seen: [(m, seen(_safe(fn, args))) for m, fn in mutants]
+        )
         judged.append(Judged(case, args, candidates[0], produced))
         for output in check.outputs:
-            outcome = _judge_output(check, output, case, candidates, names, tol)
+            unchecked = prepared.unchecked(output, candidates[0]) if prepared else None
+            outcome = unchecked or _judge_output(check, output, case, candidates, names, tol)
             outcome.case = len(judged) - 1
             if outcome.fraction < 1.0:
                 outcome = carried.reconsidered(
@@ -345,6 +353,10 @@ def _blames(function: str, outcomes: list[Outcome]) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _safe(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     try:
         return fn(*copy.deepcopy(args))
@@ -387,6 +399,9 @@ def _judge_output(
         return Outcome(1.0, " ".join(x for x in (which, note) if x), "passed", output=output.name)
     first = next(p for p in best if not p.ok)
     message = first.message.rstrip(".")
+    if first.problem == "type" and isinstance(got, str) and got.startswith(given.RAISED):
+        # A harness that reports, for one output, the exception its computation raised.
+        message = f"{output.name or check.function} {got}"
     if not message.startswith(check.function):
         message = f"{check.function}: {message}"
     feedback = f"{message} (on {case.label})."

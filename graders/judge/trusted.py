@@ -24,7 +24,7 @@ class Trusted:
         self.assignment = assignment
         self.reference: ModuleType = load_module(assignment, "reference.py")
         self.checks: ModuleType = load_module(assignment, "checks.py")
-        self.mutants = {m.id: load_mutant(m) for m in assignment.mutants}
+        self.mutants = {m.id: load_mutant(m, self.reference) for m in assignment.mutants}
         harness = assignment.folder / HARNESS
         self.harness_source = harness.read_text(encoding="utf-8") if harness.is_file() else ""
         self.harness: ModuleType | None = (
