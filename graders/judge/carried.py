@@ -45,12 +45,14 @@ __all__ = [
     "MAX_CALLS",
     "SECONDS",
     "Budget",
+    "blames",
     "composable",
     "compose",
     "compose_all",
     "helpers_first",
     "reconsidered",
     "with_composed",
+    "worse",
 ]
 
 MAX_CALLS = 32
@@ -260,6 +262,26 @@ def _safe(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         return fn(*copy.deepcopy(args))
     except Exception:
         return FAILED
+
+
+def worse(outcome: Outcome, than: Outcome) -> bool:
+    """Whether ``outcome`` is the one an output's test reports over ``than``: the lower score,
+    or at the same score the one right only given the student's helpers (it says so)."""
+    if outcome.fraction != than.fraction:
+        return outcome.fraction < than.fraction
+    return bool(outcome.blames) and not than.blames
+
+
+def blames(function: str, outcomes: list[Outcome]) -> tuple[str, ...]:
+    """Whose mistakes these outcomes of ``function``'s outputs show: the helpers an output is
+    right given, and ``function`` itself for any other output that lost marks."""
+    names: set[str] = set()
+    for outcome in outcomes:
+        if outcome.blames:
+            names.update(outcome.blames)
+        elif outcome.fraction < 1.0:
+            names.add(function)
+    return tuple(sorted(names))
 
 
 def _names(names: Sequence[str]) -> str:

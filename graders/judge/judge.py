@@ -297,7 +297,7 @@ def _judge_check(
                 found = gradient_feedback(check, output, case, args, candidates, trusted, tol)
                 if found:
                     gradient_notes.setdefault(output.name, found)
-            if output.name not in into or _worse(outcome, into[output.name]):
+            if output.name not in into or carried.worse(outcome, into[output.name]):
                 into[output.name] = outcome
     wrong = [o for o in (*worst.values(), *lenient.values()) if o.status == "failed"]
     if wrong:
@@ -305,7 +305,7 @@ def _judge_check(
         if not any(o.mistake for o in wrong) and mistakes.diagnosable(check, run, trusted, blamed):
             mistakes.diagnose(check, judged, wrong, trusted)
     if blamed is not None:
-        blamed[check.function] = _blames(check.function, list(worst.values()))
+        blamed[check.function] = carried.blames(check.function, list(worst.values()))
     results = []
     stopped = next((c.note for c in run.cases if c.note), "")
     for output in check.outputs:
@@ -331,26 +331,6 @@ def _judge_check(
             )
         )
     return results
-
-
-def _worse(outcome: Outcome, than: Outcome) -> bool:
-    """Whether ``outcome`` is the one an output's test reports over ``than``: the lower score,
-    or at the same score the one right only given the student's helpers (it says so)."""
-    if outcome.fraction != than.fraction:
-        return outcome.fraction < than.fraction
-    return bool(outcome.blames) and not than.blames
-
-
-def _blames(function: str, outcomes: list[Outcome]) -> tuple[str, ...]:
-    """Whose mistakes these outcomes of ``function``'s outputs show: the helpers an output is
-    right given, and ``function`` itself for any other output that lost marks."""
-    names: set[str] = set()
-    for outcome in outcomes:
-        if outcome.blames:
-            names.update(outcome.blames)
-        elif outcome.fraction < 1.0:
-            names.add(function)
-    return tuple(sorted(names))
 
 
 def _same(value: Any) -> Any:

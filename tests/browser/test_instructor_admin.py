@@ -73,7 +73,7 @@ def test_a_due_date_set_in_the_instructors_zone_reaches_the_students_course_home
     sign_in(page, instructor)
     page.goto(f"{COURSE}/settings")
     visits.snap(page, "course-settings")
-    page.get_by_role("link", name=re.compile("RNN", re.I)).first.click()
+    page.get_by_role("link", name=re.compile("in NumPy: RNN", re.I)).first.click()
     # Opened without a zone, the form comes back in the browser's own.
     page.wait_for_url(re.compile(r".*/rnn-numpy/settings\?tz=Europe%2FParis$"))
     assert page.locator("#f-tz").input_value() == ZONE

@@ -49,7 +49,7 @@ def test_a_student_uploads_by_drop_watches_it_graded_and_reads_the_feedback(
     sign_in(page, server, visits, "alice")
     visits.snap(page, "course-home")
     assert page.locator("time[datetime]").count() == 0 or page.locator("time").first.is_visible()
-    page.get_by_role("link", name=re.compile("RNN", re.I)).first.click()
+    page.get_by_role("link", name=re.compile("in NumPy: RNN", re.I)).first.click()
     page.wait_for_url(f"**{ASSIGNMENT}")
     visits.snap(page, "assignment")
 
