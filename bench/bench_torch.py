@@ -1,0 +1,481 @@
+"""Grading benchmark of the PyTorch assignment rnn-cells-torch, with and without torch preloaded.
+
+Run it through ``bash bench/run.sh torch``, or directly::
+
+    .venv/bin/python bench/bench_torch.py [--quick] [--rounds N] [--batch N] [--reps N]
+
+The assignment is the real one, ``reference/rnn-cells-torch`` from the app's catalog: five
+graded torch classes, a training check and Question 3, 100 points, nine mutants, judged
+against NumPy references; its ``[sandbox]`` preloads ``torch`` and ``torch._dynamo`` in the
+fork server its kernels are forked from. Rows:
+
+1. one notebook, the solution: Markwell grading it end to end (``graders.grade``) cold (its
+   own kernel from the fork server) and warm (a kernel from a full ``KernelPool`` of the
+   assignment's own limits and sandbox, ``assignment.sandbox(settings.sandbox())``), beside
+   plain nbclient executing it unsandboxed with the venv's python3 kernel (no grading);
+2. a batch of mixed notebooks (solutions, mutants through ``mutant_notebook``, half of the
+   graded classes deleted; built as ``bench_grading.py`` builds its batch) graded by worker
+   threads sharing one pool: the assignment as it is (torch preloaded) and the same assignment
+   with its ``[sandbox]`` preload removed (``dataclasses.replace(assignment, preload=())``),
+   whose kernels import torch in the notebook's first cell;
+3. where the time goes: a kernel's start with and without the preload, ``import torch,
+   torch._dynamo`` in a fresh interpreter, and the import and training cells of every run.
+
+Every grade is checked (solutions 100, every mutant and deletion fewer, lost on what it
+breaks): a wrong one stops the benchmark. Single-notebook rows run interleaved in a rotating
+order, each from a full, idle pool; batches alternate. Figures are medians; CPU seconds count
+every process started (``bench_runtime``'s cgroup clock). Results go to
+``bench/results_torch.json``, rewritten after each phase; the tables are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import copy
+import dataclasses
+import importlib.metadata
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import bench_runtime as rt  # sets one BLAS thread and puts the repository on sys.path
+import nbformat
+from bench_grading import Markwell, Notebooks, Submission, print_verdicts, verdicts
+from bench_runtime import (
+    CpuClock,
+    fmt,
+    machine,
+    machine_busy_seconds,
+    measure,
+    paired_ratio,
+    run_nbclient,
+    summary,
+    wait_full,
+)
+from nbformat import NotebookNode
+
+from app.settings import get_settings
+from graders import Assignment, KernelPool, grade
+from graders.kernel.launch import start_kernel
+from graders.report import RunReport
+
+ASSIGNMENT = "rnn-cells-torch"
+WORK = rt.WORK / "torch"
+SINGLE = ("plain_nbclient", "markwell_cold", "markwell_warm")
+VARIANTS = {"preloaded": "torch preloaded", "not_preloaded": "no preload"}
+
+
+# -- the notebooks ----------------------------------------------------------------------------
+
+
+def class_spans(nb: NotebookNode, names: set[str]) -> dict[str, tuple[int, int, int]]:
+    """Graded class -> (cell index, first line, last line) of its definition."""
+    spans: dict[str, tuple[int, int, int]] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for node in ast.parse(cell.source).body:
+            if isinstance(node, ast.ClassDef) and node.name in names:
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                spans[node.name] = (index, first, node.end_lineno or node.lineno)
+    return spans
+
+
+class TorchNotebooks(Notebooks):
+    """``bench_grading``'s submissions for graded classes: several classes share a cell here,
+    so a deletion removes the classes' definitions from their cells, not the cells."""
+
+    def __init__(self, assignment: Assignment) -> None:
+        self.assignment = assignment
+        self.solution = nbformat.read(assignment.solution, as_version=4)
+        self.spans = class_spans(self.solution, {c.function for c in assignment.checks})
+        # The training and Question 3 checks judge what the notebook does, not a class.
+        self.functions = [c.function for c in assignment.checks if c.function in self.spans]
+        self.cells = {f: self.spans[f][0] for f in self.functions}
+        self.answers = {f: self.solution.cells[i].source for f, i in self.cells.items()}
+
+    def of_deletion(self, name: str, seed: int) -> Submission:
+        """Half of the graded classes' definitions removed."""
+        deleted = tuple(
+            sorted(random.Random(seed).sample(self.functions, len(self.functions) // 2))
+        )
+        nb = copy.deepcopy(self.solution)
+        for index in {self.cells[f] for f in deleted}:
+            gone = {
+                line
+                for f in deleted
+                if self.spans[f][0] == index
+                for line in range(self.spans[f][1], self.spans[f][2] + 1)
+            }
+            lines = nb.cells[index].source.splitlines()
+            kept = (text for number, text in enumerate(lines, 1) if number not in gone)
+            nb.cells[index].source = "\n".join(kept)
+        answers = {f: ("" if f in deleted else s) for f, s in self.answers.items()}
+        return Submission(name, "deleted", nb, answers, deleted=deleted)
+
+
+def cell_index(nb: NotebookNode, marker: str) -> int:
+    """The first code cell whose source holds ``marker``."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and marker in cell.source:
+            return index
+    raise RuntimeError(f"no cell of the solution holds {marker!r}")
+
+
+class Cells:
+    """The cells the time goes to: the one importing torch, the training loop."""
+
+    def __init__(self, nb: NotebookNode) -> None:
+        self.import_cell = cell_index(nb, "import torch")
+        self.training_cell = cell_index(nb, "optimizer.step()")
+
+    def of_report(self, report: RunReport | None) -> dict[str, float]:
+        """Seconds of the run and of those two cells, as Markwell's report times them."""
+        if report is None:
+            return {}
+        seconds = {c.index: c.seconds for c in report.cells}
+        return {
+            "run": round(report.seconds, 3),
+            "import_cell": round(seconds.get(self.import_cell, 0.0), 3),
+            "training_cell": round(seconds.get(self.training_cell, 0.0), 3),
+        }
+
+    def of_nbclient(self, nb: NotebookNode) -> dict[str, float]:
+        """The same from an executed notebook's ``metadata.execution`` (nbclient's timing)."""
+
+        def seconds(index: int) -> float:
+            timing = nb.cells[index].metadata.get("execution", {})
+            start = timing.get("iopub.execute_input")
+            end = timing.get("shell.execute_reply")
+            if not start or not end:
+                return 0.0
+            iso = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (start, end))
+            begin, finish = iso
+            return round((finish - begin).total_seconds(), 3)
+
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        return {
+            "cells": round(sum(seconds(i) for i in code), 3),
+            "import_cell": seconds(self.import_cell),
+            "training_cell": seconds(self.training_cell),
+        }
+
+
+# -- Markwell ---------------------------------------------------------------------------------
+
+
+class TorchMarkwell(Markwell):
+    """``bench_grading``'s grader with the assignment's own limits and sandbox, as the app
+    grades it (``dispatch.graded_outcome``): its pool's kernels are forked from a fork server
+    with the assignment's preloads."""
+
+    def __init__(self, assignment: Assignment, pool_size: int, cells: Cells) -> None:
+        settings = get_settings()
+        self.assignment = assignment
+        self.limits = assignment.limits(settings.limits())
+        self.config = assignment.sandbox(settings.sandbox())
+        self.pool = KernelPool(pool_size, self.limits, self.config)
+        self.cells = cells
+
+    def grade_solution(self, warm: bool) -> dict[str, float]:  # type: ignore[override]
+        """Grade the solution; raise unless it gets every point; the cells' seconds."""
+        kernels = self.pool.acquire if warm else None
+        path = self.assignment.solution
+        graded = grade(self.assignment, path, self.limits, self.config, kernels=kernels)
+        result = graded.result
+        total = sum(t.score for t in result.tests)
+        if result.status != "graded" or total != self.assignment.max_score:
+            raise RuntimeError(f"Markwell gave the solution {total:g} ({result.status})")
+        return self.cells.of_report(graded.report)
+
+    def kernel_start(self) -> None:
+        start_kernel(self.limits, self.config).close()
+
+
+def import_torch_seconds() -> float:
+    """Wall seconds of ``import torch, torch._dynamo`` in a fresh interpreter of the venv,
+    less the interpreter's own start."""
+
+    def run(code: str) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - t0
+
+    return run("import torch, torch._dynamo") - run("pass")
+
+
+def plain(nb_path: Path, cells: Cells) -> dict[str, float]:
+    nb = nbformat.read(nb_path, as_version=4)
+    run_nbclient(nb)
+    return cells.of_nbclient(nb)
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def medians(samples: list[dict[str, Any]], key: str) -> dict[str, float]:
+    """Median of each number under ``sample[key]`` (the cells' seconds)."""
+    found = [s[key] for s in samples if s.get(key)]
+    names = sorted({n for f in found for n in f})
+    return {n: round(statistics.median(f[n] for f in found if n in f), 3) for n in names}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 round, a batch of 5, once")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved single-notebook rounds")
+    parser.add_argument("--batch", type=int, default=20, help="notebooks per batch")
+    parser.add_argument("--reps", type=int, default=1, help="repetitions of each batch")
+    parser.add_argument("--workers", type=int, default=2, help="grading threads sharing a pool")
+    parser.add_argument("--starts", type=int, default=3, help="kernel starts timed per sandbox")
+    parser.add_argument("--out", type=Path, default=rt.BENCH / "results_torch.json")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.batch, args.reps, args.starts = 1, 5, 1, 1
+    if os.geteuid() != 0:
+        print("bench_torch: Markwell's sandbox needs root", file=sys.stderr)
+        return 2
+
+    settings = get_settings()
+    assignment = settings.catalog()[ASSIGNMENT]
+    bare = dataclasses.replace(assignment, preload=())
+    unavailable = assignment.unavailable(assignment.sandbox(settings.sandbox()))
+    if unavailable:
+        print(f"bench_torch: {unavailable}", file=sys.stderr)
+        return 2
+
+    rt.CPU = CpuClock()
+    started = time.monotonic()
+    busy0, own0 = machine_busy_seconds(), rt.CPU.now()
+    notebooks = TorchNotebooks(assignment)
+    cells = Cells(notebooks.solution)
+    max_points = {c.function: c.points for c in assignment.checks}
+    graders = {
+        "preloaded": TorchMarkwell(assignment, args.workers, cells),
+        "not_preloaded": TorchMarkwell(bare, args.workers, cells),
+    }
+    mw = graders["preloaded"]
+    info = machine(None)
+    info["torch"] = importlib.metadata.version("torch")
+    info["markwell_sandbox"] = {
+        "launcher": mw.config.launcher,
+        "pool_size": mw.pool.size,
+        "preload": {k: list(g.config.preload) for k, g in graders.items()},
+        "threads": mw.config.threads,
+    }
+    print(f"machine: {json.dumps(info)}", flush=True)
+
+    subs = notebooks.batch(args.batch)
+    folder = WORK / "notebooks"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    paths: dict[str, Path] = {}
+    for sub in subs:
+        paths[sub.name] = folder / f"{sub.name}.ipynb"
+        nbformat.write(sub.notebook, paths[sub.name])
+    counts = {k: sum(s.kind == k for s in subs) for k in ("solution", "mutant", "deleted")}
+    print(
+        f"{ASSIGNMENT}: {len(assignment.checks)} checks ({len(notebooks.functions)} classes), "
+        f"{assignment.max_score:g} points; batch of {len(subs)}: {counts}",
+        flush=True,
+    )
+
+    results: dict[str, Any] = {
+        "machine": info,
+        "assignment": {
+            "id": assignment.id,
+            "checks": len(assignment.checks),
+            "classes": notebooks.functions,
+            "max_score": assignment.max_score,
+            "mutants": len(assignment.mutants),
+            "preload": list(assignment.preload),
+        },
+        "settings": {
+            "rounds": args.rounds,
+            "batch": len(subs),
+            "batch_kinds": counts,
+            "reps": args.reps,
+            "workers": args.workers,
+            "pool_size": args.workers,
+            "quick": args.quick,
+        },
+        "complete": False,
+    }
+
+    def save() -> None:
+        elapsed = time.monotonic() - started
+        others = machine_busy_seconds() - busy0 - (rt.CPU.now() - own0)
+        info["other_processes_cores_busy"] = round(max(0.0, others) / elapsed, 2)
+        info["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
+        results["seconds"] = round(elapsed, 1)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+    solution = assignment.solution
+    rounds: list[dict[str, Any]] = []
+    batch_runs: dict[str, list[dict[str, Any]]] = {}
+    try:
+        # Warm-up, not recorded: the page cache, the fork servers, the trusted modules.
+        plain(solution, cells)
+        mw.grade_solution(warm=False)
+        for g in graders.values():
+            wait_full([g.pool])
+
+        # -- where the time goes: kernel starts and the import --------------------------------
+        starts: dict[str, list[dict[str, Any]]] = {k: [] for k in graders}
+        for _ in range(args.starts):
+            for name, g in graders.items():
+                starts[name].append(measure(g.kernel_start))
+        imports = [round(import_torch_seconds(), 3) for _ in range(args.starts)]
+        results["kernel_start"] = {k: summary(v) for k, v in starts.items()}
+        results["import_torch_fresh_interpreter"] = {
+            "wall": imports,
+            "wall_median": statistics.median(imports),
+        }
+        print(
+            "kernel start: "
+            + ", ".join(
+                f"{k} {fmt(v['wall_median'])} s" for k, v in results["kernel_start"].items()
+            )
+            + f"; import torch, torch._dynamo: {fmt(statistics.median(imports))} s",
+            flush=True,
+        )
+
+        # -- one notebook -------------------------------------------------------------------
+        kinds: dict[str, Callable[[], dict[str, Any]]] = {
+            "plain_nbclient": lambda: measure(lambda: plain(solution, cells)),
+            "markwell_cold": lambda: measure(lambda: mw.grade_solution(warm=False)),
+            "markwell_warm": lambda: measure(
+                lambda: mw.grade_solution(warm=True), after=lambda: wait_full([mw.pool])
+            ),
+        }
+        for i in range(args.rounds):
+            order = SINGLE[i % len(SINGLE) :] + SINGLE[: i % len(SINGLE)]
+            result: dict[str, Any] = {}
+            for name in order:
+                wait_full([mw.pool])
+                sample = kinds[name]()
+                sample["cells"] = sample.pop("value")
+                result[name] = sample
+            rounds.append(result)
+            walls = "  ".join(f"{n}={fmt(result[n]['wall'])}" for n in SINGLE)
+            print(f"round {i + 1}/{args.rounds}: {walls}", flush=True)
+        single = {n: summary([r[n] for r in rounds]) for n in SINGLE}
+        for n in SINGLE:
+            single[n]["cells_median"] = medians([r[n] for r in rounds], "cells")
+            single[n]["samples"] = [r[n] for r in rounds]
+        results["single"] = single
+        plain_wall = single["plain_nbclient"]["wall_median"]
+        results["ratios"] = {
+            "warm_vs_plain": round(single["markwell_warm"]["wall_median"] / plain_wall, 3),
+            "warm_vs_plain_paired": round(
+                paired_ratio(rounds, "markwell_warm", "plain_nbclient"), 3
+            ),
+            "cold_vs_plain": round(single["markwell_cold"]["wall_median"] / plain_wall, 3),
+            "cold_vs_plain_paired": round(
+                paired_ratio(rounds, "markwell_cold", "plain_nbclient"), 3
+            ),
+        }
+        save()
+
+        # -- batches ------------------------------------------------------------------------
+        sanity: list[dict[str, Any]] = []
+        for rep in range(args.reps):
+            order_names = list(graders) if rep % 2 == 0 else list(graders)[::-1]
+            for name in order_names:
+                g = graders[name]
+                wait_full([g.pool], 1.0)
+                sample = measure(
+                    lambda g=g: g.batch(paths, args.workers), after=lambda g=g: wait_full([g.pool])
+                )
+                points = sample.pop("value")
+                rows = verdicts(subs, max_points, points, None)  # raises on a wrong grade
+                if not sanity:
+                    sanity = rows
+                sample["points"] = {n: round(sum(p.values()), 2) for n, p in points.items()}
+                batch_runs.setdefault(name, []).append(sample)
+                rate = len(subs) / sample["wall"] * 60
+                print(
+                    f"batch {rep + 1}/{args.reps} {name}: {fmt(sample['wall'])} s, "
+                    f"{rate:.1f} notebooks/min, {fmt(sample['cpu'] / len(subs))} CPU s/notebook",
+                    flush=True,
+                )
+                batches = results.setdefault("batches", {})
+                s = summary(batch_runs[name])
+                s["notebooks"] = len(subs)
+                s["per_minute"] = len(subs) / s["wall_median"] * 60
+                s["cpu_per_notebook"] = s["cpu_median"] / len(subs)
+                s["samples"] = batch_runs[name]
+                batches[name] = s
+                save()
+        print_verdicts(sanity, assignment.max_score)
+        results["sanity"] = sanity
+    finally:
+        for g in graders.values():
+            g.pool.close()
+
+    # -- report -----------------------------------------------------------------------------
+    batches = results["batches"]
+    pre, bare_b = batches["preloaded"], batches["not_preloaded"]
+    results["ratios"]["batch_throughput_preloaded_vs_not"] = round(
+        pre["per_minute"] / bare_b["per_minute"], 3
+    )
+    results["ratios"]["batch_cpu_per_notebook_not_vs_preloaded"] = round(
+        bare_b["cpu_per_notebook"] / pre["cpu_per_notebook"], 3
+    )
+    results["complete"] = True
+    save()
+
+    print()
+    print(f"One notebook ({ASSIGNMENT} solution), median of {args.rounds} interleaved rounds:")
+    print()
+    print(
+        "| row | wall s | wall min..max | x plain nbclient | CPU s | import cell s | training s |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name in SINGLE:
+        s = single[name]
+        span = f"{fmt(s['wall_min'])}..{fmt(s['wall_max'])}"
+        x = s["wall_median"] / plain_wall
+        c = s["cells_median"]
+        print(
+            f"| {name} | {fmt(s['wall_median'])} | {span} | {x:.2f} | {fmt(s['cpu_median'])} "
+            f"| {fmt(c.get('import_cell', 0.0))} | {fmt(c.get('training_cell', 0.0))} |"
+        )
+    print()
+    print(f"Batches of {len(subs)} ({counts}), {args.workers} threads, median of {args.reps}:")
+    print()
+    print("| row | wall s | notebooks/min | CPU s per notebook |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, s in batches.items():
+        print(
+            f"| {VARIANTS[name]} | {s['wall_median']:.2f} | {s['per_minute']:.1f} "
+            f"| {fmt(s['cpu_per_notebook'])} |"
+        )
+    print()
+    for key, value in results["ratios"].items():
+        print(f"{key}: {value:.3f}")
+    print(
+        f"other processes kept {info['other_processes_cores_busy']} of {info['nproc']} cores "
+        "busy on average during the run (1.0 = one core)"
+    )
+    print(f"\nwrote {args.out} in {results['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        with contextlib.suppress(AttributeError):
+            rt.CPU.close()
