@@ -11,15 +11,16 @@ fork server its kernels are forked from. Rows:
 
 1. one notebook, the solution: Markwell grading it end to end (``graders.grade``) cold (its
    own kernel from the fork server) and warm (a kernel from a full ``KernelPool`` of the
-   assignment's own limits and sandbox, ``assignment.sandbox(settings.sandbox())``), beside
-   plain nbclient executing it unsandboxed with the venv's python3 kernel (no grading);
+   assignment's own limits and sandbox, ``assignment.sandbox(settings.sandbox())``; also
+   from a pool without the preload), beside plain nbclient executing it unsandboxed with the
+   venv's python3 kernel (no grading);
 2. a batch of mixed notebooks (solutions, mutants through ``mutant_notebook``, half of the
    graded classes deleted; built as ``bench_grading.py`` builds its batch) graded by worker
    threads sharing one pool: the assignment as it is (torch preloaded) and the same assignment
    with its ``[sandbox]`` preload removed (``dataclasses.replace(assignment, preload=())``),
    whose kernels import torch in the notebook's first cell;
-3. where the time goes: a kernel's start with and without the preload, ``import torch,
-   torch._dynamo`` in a fresh interpreter, and the import and training cells of every run.
+3. where the time goes: a kernel's start with and without the preload, the imports in a
+   fresh interpreter (``IMPORTS``), and the import and training cells of every run.
 
 Every grade is checked (solutions 100, every mutant and deletion fewer, lost on what it
 breaks): a wrong one stops the benchmark. Single-notebook rows run interleaved in a rotating
@@ -72,7 +73,7 @@ from graders.report import RunReport
 
 ASSIGNMENT = "rnn-cells-torch"
 WORK = rt.WORK / "torch"
-SINGLE = ("plain_nbclient", "markwell_cold", "markwell_warm")
+SINGLE = ("plain_nbclient", "markwell_cold", "markwell_warm", "markwell_warm_no_preload")
 VARIANTS = {"preloaded": "torch preloaded", "not_preloaded": "no preload"}
 
 
@@ -203,16 +204,20 @@ class TorchMarkwell(Markwell):
         start_kernel(self.limits, self.config).close()
 
 
-def import_torch_seconds() -> float:
-    """Wall seconds of ``import torch, torch._dynamo`` in a fresh interpreter of the venv,
-    less the interpreter's own start."""
+IMPORTS = {
+    "torch": "import torch",
+    "torch_dynamo": "import torch, torch._dynamo",
+    "matplotlib": "from matplotlib import pyplot",
+    "nothing": "pass",
+}
+"""What a fresh interpreter of the venv imports, unsandboxed: torch (the notebook's first
+cell), with torch._dynamo (the preload; Adam imports it on first use), the rest of that cell,
+and the interpreter's own start (subtracted from the others)."""
+PROBES = ("torch", "torch_dynamo", "matplotlib")
 
-    def run(code: str) -> float:
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        return time.perf_counter() - t0
 
-    return run("import torch, torch._dynamo") - run("pass")
+def interpreter(code: str) -> None:
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def plain(nb_path: Path, cells: Cells) -> dict[str, float]:
@@ -234,7 +239,7 @@ def medians(samples: list[dict[str, Any]], key: str) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 round, a batch of 5, once")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved single-notebook rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved single-notebook rounds")
     parser.add_argument("--batch", type=int, default=20, help="notebooks per batch")
     parser.add_argument("--reps", type=int, default=1, help="repetitions of each batch")
     parser.add_argument("--workers", type=int, default=2, help="grading threads sharing a pool")
@@ -265,7 +270,7 @@ def main() -> int:
         "preloaded": TorchMarkwell(assignment, args.workers, cells),
         "not_preloaded": TorchMarkwell(bare, args.workers, cells),
     }
-    mw = graders["preloaded"]
+    mw, nopre = graders["preloaded"], graders["not_preloaded"]
     info = machine(None)
     info["torch"] = importlib.metadata.version("torch")
     info["markwell_sandbox"] = {
@@ -336,18 +341,27 @@ def main() -> int:
         for _ in range(args.starts):
             for name, g in graders.items():
                 starts[name].append(measure(g.kernel_start))
-        imports = [round(import_torch_seconds(), 3) for _ in range(args.starts)]
-        results["kernel_start"] = {k: summary(v) for k, v in starts.items()}
-        results["import_torch_fresh_interpreter"] = {
-            "wall": imports,
-            "wall_median": statistics.median(imports),
+        imports = {
+            name: summary([measure(lambda c=code: interpreter(c)) for _ in range(args.starts)])
+            for name, code in IMPORTS.items()
         }
+        base = imports["nothing"]
+        for name in PROBES:
+            imports[name]["wall_less_start"] = imports[name]["wall_median"] - base["wall_median"]
+            imports[name]["cpu_less_start"] = imports[name]["cpu_median"] - base["cpu_median"]
+        results["kernel_start"] = {k: summary(v) for k, v in starts.items()}
+        results["imports_fresh_interpreter"] = imports
         print(
             "kernel start: "
             + ", ".join(
                 f"{k} {fmt(v['wall_median'])} s" for k, v in results["kernel_start"].items()
             )
-            + f"; import torch, torch._dynamo: {fmt(statistics.median(imports))} s",
+            + "; fresh interpreter, less its start: "
+            + ", ".join(
+                f"{IMPORTS[k]} {fmt(imports[k]['wall_less_start'])} s "
+                f"({fmt(imports[k]['cpu_less_start'])} CPU s)"
+                for k in PROBES
+            ),
             flush=True,
         )
 
@@ -358,12 +372,15 @@ def main() -> int:
             "markwell_warm": lambda: measure(
                 lambda: mw.grade_solution(warm=True), after=lambda: wait_full([mw.pool])
             ),
+            "markwell_warm_no_preload": lambda: measure(
+                lambda: nopre.grade_solution(warm=True), after=lambda: wait_full([nopre.pool])
+            ),
         }
         for i in range(args.rounds):
             order = SINGLE[i % len(SINGLE) :] + SINGLE[: i % len(SINGLE)]
             result: dict[str, Any] = {}
             for name in order:
-                wait_full([mw.pool])
+                wait_full([mw.pool, nopre.pool])
                 sample = kinds[name]()
                 sample["cells"] = sample.pop("value")
                 result[name] = sample
