@@ -36,7 +36,7 @@ from graders.judge import diagnosis, lockstep
 from graders.judge.compare import Tolerance, matches
 from graders.judge.feedback import output_part
 from graders.judge.lockstep import Ask, Stopped
-from graders.judge.mistakes import FAILED, Outcome
+from graders.judge.mistakes import FAILED, Outcome, trusted_value
 from graders.judge.runs import Case
 from graders.judge.trusted import Trusted
 from graders.session import NotebookSession
@@ -246,7 +246,7 @@ def with_composed(
             if case.verdict is not None:
                 continue
             args = trusted.inputs(case)
-            if _wrong(check, [_safe(fn, args) for fn in candidates], case.got, tol):
+            if _wrong(check, [trusted_value(fn, args) for fn in candidates], case.got, tol):
                 todo.append((r, k))
                 jobs.append((check, args))
     for (r, k), (value, called) in zip(
@@ -255,13 +255,6 @@ def with_composed(
         if called:
             out[r][k] = replace(out[r][k], composed=value, composed_with=called)
     return out
-
-
-def _safe(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    try:
-        return fn(*copy.deepcopy(args))
-    except Exception:
-        return FAILED
 
 
 def worse(outcome: Outcome, than: Outcome) -> bool:

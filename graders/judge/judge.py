@@ -15,7 +15,6 @@ the student's own wrong helper is judged against the reference composed with tha
 
 from __future__ import annotations
 
-import copy
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,7 +43,7 @@ from graders.judge.feedback import (
     output_part,
 )
 from graders.judge.gradient import Probe
-from graders.judge.mistakes import FAILED, Judged, Outcome
+from graders.judge.mistakes import FAILED, Judged, Outcome, trusted_value
 from graders.judge.runs import Case, CheckRun
 from graders.judge.trusted import Trusted
 from graders.kernel.calls import CallResult
@@ -171,7 +170,7 @@ def _own_gradient(
     if not isinstance(probe, Probe) or probe.forward not in defined:
         return case
     tol = Tolerance(rtol=check.rtol, atol=check.atol)
-    expected = [_safe(fn, args) for fn in trusted.candidates(check)]
+    expected = [trusted_value(fn, args) for fn in trusted.candidates(check)]
     wrong = gradient.wrong_keys(probe, expected, case.got, tol)
     if not wrong:
         return replace(case, own_gradient=())
@@ -276,12 +275,12 @@ def _judge_check(
         if prepared is not None:
             case, args = prepared.case, prepared.args
         seen = prepared.value if prepared is not None else _same
-        candidates = [seen(_safe(fn, args)) for fn in [reference, *accepted]]
+        candidates = [seen(trusted_value(fn, args)) for fn in [reference, *accepted]]
         if candidates[0] is FAILED:
             raise GraderError(f"{check.reference} failed on {case.label}")
         # What each mutant makes of these inputs: computed once, and only if an output fails.
         produced = cache(
-            lambda args=args, seen=seen: [(m, seen(_safe(fn, args))) for m, fn in mutants]
+            lambda args=args, seen=seen: [(m, seen(trusted_value(fn, args))) for m, fn in mutants]
         )
         judged.append(Judged(case, args, candidates[0], produced))
         for output in check.outputs:
@@ -335,13 +334,6 @@ def _judge_check(
 
 def _same(value: Any) -> Any:
     return value
-
-
-def _safe(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    try:
-        return fn(*copy.deepcopy(args))
-    except Exception:
-        return FAILED
 
 
 def _judge_output(

@@ -3,6 +3,7 @@ a whole, else the automatic diagnosis (``graders.judge.diagnosis``)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,14 @@ from graders.result import TestStatus
 
 FAILED = object()
 """What a trusted function (the reference, a variant, a mutant) gave when it raised."""
+
+
+def trusted_value(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``fn`` on a copy of ``args`` (it may change them), or :data:`FAILED` if it raised."""
+    try:
+        return fn(*copy.deepcopy(args))
+    except Exception:
+        return FAILED
 
 
 @dataclass

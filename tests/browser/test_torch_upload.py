@@ -13,24 +13,13 @@ import pytest
 from graders import read_assignment
 from graders.validation import mutant_notebook
 from tests.browser.conftest import Server, Visits
-from tests.browser.test_instructor_dashboard import wait_graded
+from tests.browser.test_instructor_dashboard import upload, wait_graded
 from tests.browser.test_student_pages import sign_in
 
 pytestmark = pytest.mark.slow
 
 TORCH = read_assignment(Path(__file__).resolve().parents[2] / "reference" / "rnn-cells-torch")
 ASSIGNMENT = "/courses/demo/assignments/rnn-cells-torch"
-
-
-def submit(server: Server, who: str, content: bytes, name: str) -> str:
-    answer = httpx.post(
-        f"{server.url}/api/v1{ASSIGNMENT}/submissions",
-        headers={"Authorization": f"Bearer {server.tokens[who]}"},
-        files={"file": (name, content, "application/x-ipynb+json")},
-        timeout=30,
-    )
-    assert answer.status_code == 202, answer.text
-    return str(answer.json()["id"])
 
 
 def result(server: Server, who: str, sid: str) -> dict[str, object]:
@@ -50,8 +39,8 @@ def test_a_torch_notebook_uploaded_over_http_is_graded_and_its_mistake_named(
 
     mutant = next(m for m in TORCH.mutants if m.target == "GRUCell")
     wrong = nbformat.writes(mutant_notebook(TORCH, mutant)).encode()
-    right = submit(server, "bob", TORCH.solution.read_bytes(), "solution.ipynb")
-    mistaken = submit(server, "bob", wrong, "mine.ipynb")
+    right = upload(server, "bob", TORCH.solution.read_bytes(), "solution.ipynb", TORCH.id)
+    mistaken = upload(server, "bob", wrong, "mine.ipynb", TORCH.id)
     wait_graded(server, "bob", [right, mistaken])
     graded = result(server, "bob", right)
     assert (graded["status"], graded["result"]["score"]) == ("graded", 100), graded  # type: ignore[index]
