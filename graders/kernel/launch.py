@@ -22,6 +22,7 @@ from jupyter_client.session import Session
 
 from graders.errors import KernelStartError
 from graders.kernel.last_words import hit_task_limit, last_lines, written_since
+from graders.kernel.wire import PlainDateSession
 from graders.limits import Limits
 from graders.protocol import codec as codec_module
 from graders.sandbox import sandbox as sandbox_module
@@ -105,7 +106,7 @@ class SandboxedKernel:
         ctx = zmq.asyncio.Context()
         # One huge message would otherwise grow the grader by its size; zmq drops the peer.
         ctx.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
-        kc = SandboxClient(context=ctx, kernel=self)
+        kc = SandboxClient(context=ctx, kernel=self, session=PlainDateSession())
         kc.load_connection_info(cast(KernelConnectionInfo, self.connection))
         return kc
 

@@ -68,7 +68,9 @@ def main() -> None:
     args = parser.parse_args()
     sock = socket.socket(fileno=args.fd)
     forget_finders([name for name in args.forget.split(",") if name])
-    for name in ["numpy", "ipykernel.kernelapp", *args.preload.split(",")]:
+    # numpy.random loads lazily, on first use: every kernel reseeds it (fresh.py), and most
+    # notebooks draw from it, so each would pay the import that one zygote can pay for all.
+    for name in ["numpy", "numpy.random", "ipykernel.kernelapp", *args.preload.split(",")]:
         if name.strip():
             __import__(name.strip())
     for name in modules_a_kernel_imports():
