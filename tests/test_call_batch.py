@@ -92,3 +92,17 @@ def test_a_call_that_kills_the_kernel_leaves_the_calls_after_it_to_call_alone(se
     # A restarted kernel has the notebook's functions again, and the harness.
     assert session.call_batch([("harness.scaled", (2, 2)), ("double", (4,))])[0].value == 4
     assert session.report.restarts == 2
+
+
+def test_many_results_sent_together_each_keep_their_own_arrays(session):
+    calls = [("double", (np.arange(i + 1),)) for i in range(60)]
+    calls[30] = ("raises", (7,))
+    calls[31] = ("total", ({"W": np.ones((3, 3))},))
+    out = session.call_batch(calls)
+    for i, result in enumerate(out):
+        if i == 30:
+            assert isinstance(result, StudentException)
+        elif i == 31:
+            assert result.value == 9.0
+        else:
+            assert result.value.tolist() == list(range(0, 2 * (i + 1), 2))

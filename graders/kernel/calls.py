@@ -36,6 +36,9 @@ from graders.limits import Limits
 from graders.protocol import codec
 
 RESULT_MIME = "application/x-markwell-result+json"
+RESULT_DELAY = 0.05
+"""Seconds a batch's result may be held in the kernel to go with the next ones (the
+helper's ``BATCH_SECONDS``, with room to spare): the wait for each result allows for it."""
 
 Call = tuple[str, tuple[Any, ...]]
 """One call of a batch: the function's name (``harness.NAME`` for the harness) and its
@@ -108,21 +111,41 @@ async def call_batch(
     out = [collector.indexed(index, name) for index, (name, _) in enumerate(calls)]
     if done:
         return out
-    first = next((i for i, r in enumerate(out) if r is None), None)
     if not kernel.alive():
-        # Which call killed it is not known: the result of the one before may still have
-        # been in flight. Every call without a result is left to be called alone.
+        # Which call killed it is not known: the results of the ones before may still have
+        # been held or in flight. Every call without a result is left to be called alone.
         kernel.close()
         return out
-    detail = await _stopped(live, msg_id)
+    if not await live.stop(msg_id):
+        # Killed, as it ignored the interrupt: with it went the results it still held, so
+        # which call hung is not known either. Alone, the one that hangs shows itself.
+        return out
+    # The interrupted helper sent the results it held before it stopped.
+    await _drain(live, collector)
+    out = [collector.indexed(index, name) for index, (name, _) in enumerate(calls)]
+    first = next((i for i, r in enumerate(out) if r is None), None)
     if first is not None:
-        out[first] = CallTimeout(calls[first][0], detail)
+        out[first] = CallTimeout(calls[first][0], _timeout_detail(live, stopped=True))
     return out
+
+
+async def _drain(live: LiveKernel, collector: CallCollector) -> None:
+    """Feed ``collector`` what its request still sent, until its idle status."""
+    deadline = time.monotonic() + live.limits.interrupt_grace_seconds
+    while not collector.idle and (left := deadline - time.monotonic()) > 0:
+        try:
+            msg = await live.client.get_iopub_msg(timeout=min(left, 0.5))
+        except Exception:  # queue.Empty
+            continue
+        collector.feed(msg)
 
 
 async def _stopped(live: LiveKernel, msg_id: str) -> str:
     """Stop a call that ran out of time; the detail of its timeout."""
-    stopped = await live.stop(msg_id)
+    return _timeout_detail(live, await live.stop(msg_id))
+
+
+def _timeout_detail(live: LiveKernel, stopped: bool) -> str:
     detail = f"did not return within {live.limits.call_seconds:g} s"
     if not stopped:
         detail += "; it ignored the interrupt, so its kernel was restarted"
@@ -165,7 +188,7 @@ async def collect(
     if per_result:
         pending = set(tasks)
         while pending:
-            left = collector.progress_at + timeout - time.monotonic()
+            left = collector.progress_at + timeout + RESULT_DELAY - time.monotonic()
             if left <= 0:
                 break
             _, pending = await asyncio.wait(pending, timeout=min(left, 0.5))
@@ -233,7 +256,7 @@ class CallCollector:
         if not isinstance(payload, dict) or payload.get("nonce") != self.nonce:
             return  # not ours: printed by the student, or a stale message
         if self.count:
-            self._take_indexed(payload, text, buffers)
+            self._take_batch(payload, text, buffers)
             return
         if self.payload is not None:
             self.problem = "the call published more than one result"
@@ -247,18 +270,34 @@ class CallCollector:
             return
         self.payload, self.buffers = payload, data
 
-    def _take_indexed(self, payload: dict[str, Any], text: str, buffers: list[Any]) -> None:
+    def _take_batch(self, payload: dict[str, Any], text: str, buffers: list[Any]) -> None:
+        """Take the results of one message of a batch (``inside.call_batch``)."""
+        entries = payload.get("results")
+        if not isinstance(entries, list):
+            return
+        data = [bytes(b) for b in buffers]
+        # Each result within the limit unless the whole message is not.
+        whole = len(text) + sum(len(b) for b in data) <= self.limits.result_bytes
+        start = 0
+        for entry in entries:
+            count = entry.get("buffers") if isinstance(entry, dict) else None
+            if type(count) is not int or not 0 <= count <= len(data) - start:
+                return  # malformed: what follows cannot be told apart
+            own = data[start : start + count]
+            start += count
+            size = None if whole else len(json.dumps(entry)) + sum(len(b) for b in own)
+            self._take_indexed(entry, own, size)
+        self.progress_at = time.monotonic()
+
+    def _take_indexed(self, payload: dict[str, Any], data: list[bytes], size: int | None) -> None:
         index = payload.get("index")
         if type(index) is not int or not 0 <= index < self.count or index in self.results:
             return
-        data = [bytes(b) for b in buffers]
-        size = len(text) + sum(len(b) for b in data)
-        if size > self.limits.result_bytes:
+        if size is not None and size > self.limits.result_bytes:
             why = f"the returned value is {size:,} bytes; the limit is {self.limits.result_bytes:,}"
             payload = {"status": "too-large", "why": why}
             data = []
         self.results[index] = (payload, data)
-        self.progress_at = time.monotonic()
 
     def indexed(self, index: int, label: str) -> CallResult | GraderError | None:
         """The outcome of call ``index`` of a batch, ``None`` if it never came."""

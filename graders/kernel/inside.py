@@ -174,16 +174,48 @@ def call(name: str, nonce: str) -> None:
     _publish({"nonce": nonce, **payload}, buffers)
 
 
+BATCH_SECONDS = 0.02
+"""How long a batch's results may wait to be published together (``calls.RESULT_DELAY``)."""
+BATCH_BYTES = 1 << 20
+
+
 def call_batch(nonce: str) -> None:
-    """Make each ``(name, args, kwargs)`` call in the file, publishing each result as it
-    comes (with its ``index``), so one slow or crashing call loses only itself."""
-    for index, (name, args, kwargs) in enumerate(_read_args(nonce)):
-        fn, why = _resolve(name)
-        if fn is None:
-            _publish({"nonce": nonce, "index": index, "status": "missing", "why": why})
-            continue
-        payload, buffers = _invoke(fn, args, kwargs)
-        _publish({"nonce": nonce, "index": index, **payload}, buffers)
+    """Make each ``(name, args, kwargs)`` call in the file, publishing the results as they
+    come, several to a message (each with its ``index`` and how many buffers are its own),
+    so one slow or crashing call loses only itself.
+
+    A message per result cost both ends more than most calls take; results wait at most
+    ``BATCH_SECONDS`` (and an interrupted call sends those before it stops).
+    """
+    held: list[dict[str, Any]] = []
+    held_buffers: list[Any] = []
+    held_bytes, since = 0, 0.0
+
+    def publish() -> None:
+        nonlocal held, held_buffers, held_bytes
+        if held:
+            _publish({"nonce": nonce, "results": held}, held_buffers)
+            held, held_buffers, held_bytes = [], [], 0
+
+    try:
+        for index, (name, args, kwargs) in enumerate(_read_args(nonce)):
+            if held and _monotonic() - since >= BATCH_SECONDS:
+                publish()
+            fn, why = _resolve(name)
+            buffers: Any = ()
+            if fn is None:
+                entry = {"status": "missing", "why": why}
+            else:
+                entry, buffers = _invoke(fn, args, kwargs)
+            if not held:
+                since = _monotonic()
+            held.append({"index": index, "buffers": len(buffers), **entry})
+            held_buffers.extend(buffers)
+            held_bytes += sum(len(b) for b in buffers)
+            if held_bytes >= BATCH_BYTES:
+                publish()
+    finally:
+        publish()
 
 
 class _Notebook:
