@@ -15,7 +15,7 @@ from graders.freetext.answers import (
     answer_from_json,
     image_from_data_url,
 )
-from graders.freetext.extract import MARKER, extract_answers
+from graders.freetext.extract import MARKER, answer_cells, extract_answers
 from graders.freetext.images import MAX_IMAGE_BYTES, ImageKind, image_kind
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "ImageKind",
     "ImagePolicy",
     "UnreadableAnswer",
+    "answer_cells",
     "answer_from_json",
     "extract_answers",
     "image_from_data_url",

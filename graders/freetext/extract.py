@@ -54,6 +54,14 @@ def extract_answers(
     return found
 
 
+def answer_cells(notebook: Notebook | None, questions: Iterable[Question | str]) -> dict[str, int]:
+    """How many answer cells each free-text question has in ``notebook`` (a starter must
+    have at least one for each)."""
+    wanted = [i for i in map(_question_id, questions) if i]
+    cells = _answer_cells(_cells(notebook), wanted)
+    return {qid: len(cells.get(qid, [])) for qid in wanted}
+
+
 def _unanswered(answer: Answer | None, placeholder: str | None) -> bool:
     if answer is None or answer.empty:
         return True

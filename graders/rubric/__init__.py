@@ -16,6 +16,7 @@ from graders.rubric.change import (
 )
 from graders.rubric.export import rubric_to_toml
 from graders.rubric.model import RUBRICS, Rubric, RubricItem, RubricQuestion
+from graders.rubric.samples import SampleCheck, check_samples
 from graders.rubric.score import score
 from graders.rubric.tables import check_rubric, load_rubrics, rubric_from_dict
 
@@ -28,8 +29,10 @@ __all__ = [
     "Rubric",
     "RubricItem",
     "RubricQuestion",
+    "SampleCheck",
     "ScoreChange",
     "check_rubric",
+    "check_samples",
     "load_rubrics",
     "rescore",
     "rubric_change_effect",
