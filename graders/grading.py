@@ -45,8 +45,8 @@ def with_answer_tests(
     """``result`` (the checks' tests, from ``grade`` or ``evaluate``) with a test per free-text
     question after them: ``pending`` when answered, ``missing`` when not."""
     tests = free_text_tests(assignment.questions, answers)
-    if not tests:
-        return result
+    if not tests or result.status not in ("graded", "needs-grading"):
+        return result  # a rejected or failed submission has no tests to add to
     graded = Result.graded(assignment.id, [*result.tests, *tests])
     return replace(graded, notebook=result.notebook)
 

@@ -18,11 +18,17 @@ from graders.result import PENDING_FEEDBACK, TestResult
 def free_text_test(question: Question, answer: Answer | None) -> TestResult:
     """The test of one free-text question for its answer (``None``: not answered)."""
     if answer is None or answer.empty:
-        return TestResult(question.id, 0.0, question.points, "missing", "No answer was given.")
+        feedback = _sentences("No answer was given.", question.explanation)
+        return TestResult(question.id, 0.0, question.points, "missing", feedback)
     notes = list(answer.notes)
     if question.image == "required" and answer.image is None and not answer.attachments:
         notes.append("This question asks for an image, and the answer has none.")
-    return TestResult.pending(question.id, question.points, " ".join([PENDING_FEEDBACK, *notes]))
+    feedback = _sentences(PENDING_FEEDBACK, *notes, question.explanation)
+    return TestResult.pending(question.id, question.points, feedback)
+
+
+def _sentences(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
 
 
 def free_text_tests(

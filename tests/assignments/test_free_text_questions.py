@@ -90,11 +90,28 @@ def test_validation_accepts_a_solution_that_answers_its_free_text_questions(tmp_
     from graders import validate
 
     folder = write_notebook_assignment(tmp_path)
+    (folder / "mutants").mkdir()
+    (folder / "mutants" / "adds.py").write_text(
+        '"""double adds 2 instead of doubling."""\nTARGET = "double"\n\n'
+        "def double(x):\n    return x + 2\n"
+    )
     verdicts = list(validate(read_assignment(folder)))
-    assert [(v.case, v.ok) for v in verdicts] == [("solution", True), ("rubric", True)]
+    assert [(v.case, v.ok) for v in verdicts] == [
+        ("solution", True),
+        ("mutant adds", True),
+        ("rubric", True),
+    ]
+    assert verdicts[1].message.startswith("lost 1 points on double")
     assert verdicts[0].message == "scored 1/1, and answers q1, q2 (graded by hand)"
     nbformat.write(notebook_with(answer_cell("q1", "Only q1.")), folder / "solution.ipynb")
     nbformat.write(notebook_with(answer_cell("q1", PLACEHOLDER)), folder / "starter.ipynb")
+    (folder / "mutants" / "adds.py").unlink()
     solution, rubric = validate(read_assignment(folder))
     assert (solution.ok, solution.message) == (False, "does not answer q2 (no answer cell)")
     assert (rubric.ok, rubric.message) == (False, "the starter has no answer cell for q2")
+
+
+def test_answer_tests_are_not_added_to_a_rejected_result(tmp_path):
+    assignment = read_assignment(write_notebook_assignment(tmp_path))
+    rejected = Result("theory", "rejected", 0.0, 4.0, reason="not a notebook")
+    assert with_answer_tests(rejected, assignment, {"q1": None}) is rejected

@@ -6,6 +6,8 @@ import struct
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graders.freetext import MAX_IMAGE_BYTES, image_kind
 from tests.freetext.fixtures import jpeg_bytes, png_bytes
@@ -79,3 +81,23 @@ def test_anything_else_is_no_image_and_never_raises():
     for data in (b"", b"\x89", SIGNATURE, b"\xff\xd8\xff\xd9", b"GIF89a", bytes(range(256))):
         assert image_kind(data) is None
     assert image_kind("not bytes") is None  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_damaged_real_image_never_makes_the_check_raise(data):
+    original = data.draw(st.sampled_from([png_bytes(), jpeg_bytes()]))
+    at = data.draw(st.integers(0, len(original) - 1))
+    junk = data.draw(st.binary(max_size=8))
+    damaged = original[:at] + junk + original[at + data.draw(st.integers(0, 8)) :]
+    kind = image_kind(damaged)
+    assert kind in (None, "png", "jpeg")
+    if damaged == original:
+        assert kind is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_random_bytes_are_no_image(data):
+    assert image_kind(b"\x89PNG\r\n\x1a\n" + data) is None
+    assert image_kind(data) is None
