@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from app.cli_output import Progress, key_line, print_result, print_summary
 from app.cli_service import add_commands
@@ -217,8 +218,9 @@ def _validate(args: argparse.Namespace) -> int:
     settings = get_settings()
     try:
         catalog = settings.catalog()
+        # A quiz has no notebook to run: validated only when it has rubrics to check.
         chosen = [catalog[a] for a in args.assignments] or [
-            catalog[a] for a in catalog if catalog[a].kind == "notebook"
+            catalog[a] for a in catalog if catalog[a].kind == "notebook" or catalog[a].rubric
         ]
     except GraderError as exc:
         print(f"markwell validate: {exc}", file=sys.stderr)
@@ -226,6 +228,11 @@ def _validate(args: argparse.Namespace) -> int:
     verdicts = []
     skipped = []
     for assignment in chosen:
+        if assignment.kind == "quiz":
+            for verdict in validate(assignment):
+                verdicts.append(verdict)
+                _print_verdict(verdict)
+            continue
         why = _unavailable(assignment, settings)
         if why:
             skipped.append(assignment.id)
@@ -240,8 +247,7 @@ def _validate(args: argparse.Namespace) -> int:
         with KernelPool(max(1, settings.pool_size), limits, config) as pool:
             for verdict in validate(assignment, limits, config, pool.acquire):
                 verdicts.append(verdict)
-                mark = "ok  " if verdict.ok else "FAIL"
-                print(f"[{mark}] {verdict.assignment} {verdict.case}: {verdict.message}")
+                _print_verdict(verdict)
     if args.junit:
         Path(args.junit).write_text(junit_xml(verdicts), encoding="utf-8")
     for line in diagnosis_summary(verdicts):
@@ -252,6 +258,11 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"markwell validate: skipped (unavailable here): {', '.join(skipped)}")
     # One asked for by name and skipped is not validated: that is no success.
     return 1 if failed or (skipped and args.assignments) else 0
+
+
+def _print_verdict(verdict: Any) -> None:
+    mark = "ok  " if verdict.ok else "FAIL"
+    print(f"[{mark}] {verdict.assignment} {verdict.case}: {verdict.message}")
 
 
 def _keys(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ Usable alone, with no server and no database::
         result = session.call("softmax", x)
 
 Quizzes need no kernel: ``grade_answers(quiz, read_answers(data, quiz))`` (``graders.quiz``).
+Free-text answers (``graders.freetext``) are graded by hand against rubrics (``graders.rubric``).
 """
 
 from graders.assignments import Assignment, Catalog, load_catalog, read_assignment
@@ -28,7 +29,8 @@ from graders.errors import (
     UnsupportedValue,
 )
 from graders.export import score_cell, score_rows, scores_csv, text_cell
-from graders.grading import Graded, grade
+from graders.freetext import Answer, Attachment, answer_from_json, extract_answers, image_kind
+from graders.grading import Graded, grade, with_answer_tests
 from graders.judge.judge import evaluate
 from graders.judge.runs import Case, CheckRun
 from graders.judge.stored import dump_runs, load_runs
@@ -44,6 +46,7 @@ from graders.quiz import (
     QuizSettings,
     check_keys,
     compute_keys,
+    free_text_answers,
     grade_answers,
     read_answers,
 )
@@ -59,6 +62,15 @@ from graders.result import (
     TestStatus,
     VerdictStatus,
 )
+from graders.rubric import (
+    Rubric,
+    RubricItem,
+    RubricQuestion,
+    load_rubrics,
+    rubric_change_effect,
+    rubric_from_dict,
+    rubric_to_toml,
+)
 from graders.sandbox.config import SandboxConfig
 from graders.session import NotebookSession, run_notebook
 from graders.shipped import shipped_folder
@@ -67,8 +79,10 @@ from graders.validation import diagnosis_summary, junit_xml, validate
 # Plainly sorted (tests/test_public_api.py), which puts the status tuples among the classes.
 __all__ = [  # noqa: RUF022
     "AcquireKernel",
+    "Answer",
     "Assignment",
     "AssignmentError",
+    "Attachment",
     "CallError",
     "CallResult",
     "CallTimeout",
@@ -95,6 +109,9 @@ __all__ = [  # noqa: RUF022
     "RejectedUpload",
     "Result",
     "ResultStatus",
+    "Rubric",
+    "RubricItem",
+    "RubricQuestion",
     "RunReport",
     "SandboxConfig",
     "SandboxError",
@@ -106,6 +123,7 @@ __all__ = [  # noqa: RUF022
     "UnsupportedValue",
     "VERDICT_STATUSES",
     "VerdictStatus",
+    "answer_from_json",
     "cgroup_problem",
     "check_keys",
     "compute_keys",
@@ -113,16 +131,23 @@ __all__ = [  # noqa: RUF022
     "diagnosis_summary",
     "dump_runs",
     "evaluate",
+    "extract_answers",
     "find_notebooks",
+    "free_text_answers",
     "grade",
     "grade_answers",
     "grade_folder",
+    "image_kind",
     "junit_xml",
     "load_catalog",
+    "load_rubrics",
     "load_runs",
     "read_answers",
     "read_assignment",
     "read_notebook",
+    "rubric_change_effect",
+    "rubric_from_dict",
+    "rubric_to_toml",
     "run_notebook",
     "sandbox_problem",
     "score_cell",
@@ -131,4 +156,5 @@ __all__ = [  # noqa: RUF022
     "shipped_folder",
     "text_cell",
     "validate",
+    "with_answer_tests",
 ]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nbformat import NotebookNode
 
 from graders.assignments import Assignment
 from graders.errors import GraderError, RejectedUpload
+from graders.freetext import Answer, extract_answers
 from graders.judge.judge import grade_session
 from graders.judge.runs import CheckRun
 from graders.judge.stored import capped
 from graders.kernel.launch import AcquireKernel
 from graders.limits import Limits
+from graders.quiz.free_text import free_text_tests
 from graders.report import RunReport
 from graders.result import Result
 from graders.sandbox.sandbox import SandboxConfig
@@ -31,6 +34,21 @@ class Graded:
     runs: tuple[CheckRun, ...] = ()
     """Kept so the submission can be judged again without running it (``evaluate``)."""
     report: RunReport | None = None
+    answers: dict[str, Answer | None] = field(default_factory=dict)
+    """The free-text answers found in the notebook's answer cells, by question id (``None``:
+    not answered), for the service to store and an instructor to grade."""
+
+
+def with_answer_tests(
+    result: Result, assignment: Assignment, answers: Mapping[str, Answer | None]
+) -> Result:
+    """``result`` (the checks' tests, from ``grade`` or ``evaluate``) with a test per free-text
+    question after them: ``pending`` when answered, ``missing`` when not."""
+    tests = free_text_tests(assignment.questions, answers)
+    if not tests or result.status not in ("graded", "needs-grading"):
+        return result  # a rejected or failed submission has no tests to add to
+    graded = Result.graded(assignment.id, [*result.tests, *tests])
+    return replace(graded, notebook=result.notebook)
 
 
 def grade(
@@ -55,7 +73,9 @@ def grade(
         with run_notebook(notebook, limits, config, kernels) as session:
             result, runs = grade_session(assignment, session)
             kept = capped(runs, limits.stored_output_bytes)
-            return Graded(result, kept, session.report)
+            answers = _answers(assignment, session.nb)
+            result = with_answer_tests(result, assignment, answers)
+            return Graded(result, kept, session.report, answers)
     except RejectedUpload as exc:
         return Graded(
             Result(assignment.id, "rejected", 0.0, assignment.max_score, reason=exc.reason)
@@ -63,3 +83,10 @@ def grade(
     except GraderError as exc:
         log.exception("grading %s failed", assignment.id)
         return Graded(Result(assignment.id, "error", 0.0, assignment.max_score, reason=str(exc)))
+
+
+def _answers(assignment: Assignment, notebook: NotebookNode) -> dict[str, Answer | None]:
+    if not assignment.free_text:
+        return {}
+    starter = assignment.starter if assignment.starter.is_file() else None
+    return extract_answers(notebook, assignment.free_text, starter)

@@ -1,5 +1,7 @@
 """``markwell validate``: an assignment's solution scores full marks and every mutant loses
-marks on the function it changes, each through the full sandboxed pipeline.
+marks on the function it changes, each through the full sandboxed pipeline; its free-text
+questions have answer cells in the starter, answers in the solution, and graded samples
+that agree with the rubric.
 
 For each mutant it also reports whether the automatic diagnosis alone (the mutants switched
 off, the stored runs judged again) names the mistake, and whether its sentence speaks of what
@@ -15,12 +17,14 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from graders.assignments import Assignment, Mutant
+from graders.freetext import answer_cells
 from graders.grading import grade
 from graders.judge.judge import evaluate
 from graders.judge.runs import CheckRun
 from graders.kernel.launch import AcquireKernel
 from graders.limits import Limits
 from graders.result import Result
+from graders.rubric import check_samples
 from graders.sandbox.sandbox import SandboxConfig
 
 
@@ -33,7 +37,8 @@ class Verdict:
     """``solution`` or ``mutant <id>``."""
     ok: bool
     message: str
-    result: Result
+    result: Result | None = None
+    """The grade it comes from (none for the rubric's and the samples' checks)."""
     diagnosis: str = ""
     """For a mutant: what the automatic diagnosis alone makes of it: ``agrees`` (it names a
     mistake in the words of the mutant's sentence), ``named`` (another wording), ``line``
@@ -55,15 +60,35 @@ def validate(
     config: SandboxConfig | None = None,
     kernels: AcquireKernel | None = None,
 ) -> Iterator[Verdict]:
-    """Yield the solution's verdict, then each mutant's, as they are graded."""
-    result = grade(assignment, assignment.solution, limits, config, kernels).result
-    lost = [t.name for t in result.tests if t.score < t.max_score]
-    if result.status != "graded":
+    """Yield the solution's verdict, then each mutant's, as they are graded, then the rubric's
+    and each graded sample's. A quiz has only the last two (it has no notebook)."""
+    if assignment.kind == "notebook":
+        yield from _notebooks(assignment, limits, config, kernels)
+    yield from rubric_verdicts(assignment)
+
+
+def _notebooks(
+    assignment: Assignment,
+    limits: Limits | None,
+    config: SandboxConfig | None,
+    kernels: AcquireKernel | None,
+) -> Iterator[Verdict]:
+    graded = grade(assignment, assignment.solution, limits, config, kernels)
+    result = graded.result
+    by_hand = {q.id for q in assignment.free_text}
+    lost = [t.name for t in result.tests if t.score < t.max_score and t.name not in by_hand]
+    unanswered = [qid for qid in by_hand if graded.answers.get(qid) is None]
+    scored = result.score, result.max_score - sum(t.max_score for t in result.pending)
+    if result.status not in ("graded", "needs-grading"):
         ok, message = False, f"{result.status}: {result.reason}"
     elif lost:
-        ok, message = False, f"scored {result.score:g}/{result.max_score:g}; lost marks on {lost}"
+        ok, message = False, f"scored {scored[0]:g}/{scored[1]:g}; lost marks on {lost}"
+    elif unanswered:
+        ok, message = False, f"does not answer {', '.join(sorted(unanswered))} (no answer cell)"
     else:
-        ok, message = True, f"scored {result.score:g}/{result.max_score:g}"
+        ok, message = True, f"scored {scored[0]:g}/{scored[1]:g}"
+        if by_hand:
+            message += f", and answers {', '.join(sorted(by_hand))} (graded by hand)"
     yield Verdict(assignment.id, "solution", ok, message, result)
     for mutant in assignment.mutants:
         nb = mutant_notebook(assignment, mutant)
@@ -72,7 +97,7 @@ def validate(
         target = [t for t in result.tests if t.name.split("/")[0] == mutant.target]
         short = [t for t in target if t.score < t.max_score]
         named = any(mutant.description in t.feedback for t in short)
-        if result.status != "graded":
+        if result.status not in ("graded", "needs-grading"):
             ok, message = False, f"{result.status}: {result.reason}"
         elif not short:
             ok, message = False, f"lost no marks on {mutant.target} ({result.score:g})"
@@ -83,10 +108,31 @@ def validate(
                 f"{', '.join(t.name for t in short)}"
                 + ("" if named else "; the feedback does not name the mistake")
             )
-        found = diagnosed(assignment, mutant, graded.runs) if result.status == "graded" else ""
+        judged = result.status in ("graded", "needs-grading")
+        found = diagnosed(assignment, mutant, graded.runs) if judged else ""
         if found:
             message += f"; automatic diagnosis alone: {DIAGNOSIS_WORDS[found]}"
         yield Verdict(assignment.id, f"mutant {mutant.id}", ok, message, result, found)
+
+
+def rubric_verdicts(assignment: Assignment) -> Iterator[Verdict]:
+    """The rubric's verdict (read and checked with the folder, so it stands; a notebook's
+    starter has an answer cell for each question), then each graded sample's."""
+    questions = assignment.free_text
+    if not questions and not assignment.rubric:
+        return
+    items = sum(len(assignment.rubric[q.id].items) for q in questions)
+    ok, message = True, f"{len(questions)} free-text questions, {items} items, each can reach "
+    message += "its points"
+    if assignment.kind == "notebook":
+        cells = answer_cells(assignment.starter, questions)
+        absent = [qid for qid, count in cells.items() if not count]
+        if absent:
+            ok = False
+            message = f"the starter has no answer cell for {', '.join(absent)}"
+    yield Verdict(assignment.id, "rubric", ok, message)
+    for sample in check_samples(assignment.folder, questions, assignment.rubric):
+        yield Verdict(assignment.id, f"sample {sample.name}", sample.ok, sample.message)
 
 
 DIAGNOSIS_WORDS = {

@@ -18,6 +18,7 @@ from graders.errors import AssignmentError
 from graders.limits import Limits
 from graders.quiz.questions import Question, QuizSettings
 from graders.quiz.tables import check_computed
+from graders.rubric import RUBRICS, Rubric, check_rubric, load_rubrics
 from graders.sandbox.config import SandboxConfig
 from graders.sandbox.importable import missing_modules, top_level
 from graders.toml_tables import IDENTIFIER, validate
@@ -127,7 +128,10 @@ class Assignment:
     checks: tuple[Check, ...] = ()
     mutants: tuple[Mutant, ...] = ()
     questions: tuple[Question, ...] = ()
-    """A quiz's questions, in order (``docs/quizzes.md``); none for a notebook assignment."""
+    """A quiz's questions, in order (``docs/quizzes.md``); a notebook assignment's are its
+    free-text questions, answered in markdown cells."""
+    rubric: Rubric = field(default_factory=Rubric)
+    """``rubrics.toml``: the rubric of each free-text question."""
     quiz: QuizSettings = field(default_factory=QuizSettings)
     """A quiz's ``[quiz]`` table: time limit and attempts."""
     diagnosis: Literal["name", "line", "off"] = "name"
@@ -188,6 +192,11 @@ class Assignment:
     def starter(self) -> Path:
         return self.folder / "starter.ipynb"
 
+    @property
+    def free_text(self) -> tuple[Question, ...]:
+        """The questions graded by hand with the rubric."""
+        return tuple(q for q in self.questions if q.type == "free-text")
+
     def mutants_of(self, function: str) -> tuple[Mutant, ...]:
         return tuple(m for m in self.mutants if m.target == function)
 
@@ -208,6 +217,8 @@ def read_assignment(folder: Path) -> Assignment:
     table = validate(ManifestTable, data, path)
     questions = tuple(q.question() for q in table.questions)
     check_computed(questions, path, folder)
+    rubric = load_rubrics(folder)
+    check_rubric(rubric, questions, folder / RUBRICS)
     checks = tuple(_check(c) for c in table.checks)
     assignment = Assignment(
         id=table.id,
@@ -219,6 +230,7 @@ def read_assignment(folder: Path) -> Assignment:
         checks=checks,
         mutants=_mutants(folder / "mutants"),
         questions=questions,
+        rubric=rubric,
         quiz=table.quiz.settings(),
         diagnosis=cast(Literal["name", "line", "off"], table.feedback.diagnosis),
         carry_forward=table.feedback.carry_forward,
@@ -227,7 +239,8 @@ def read_assignment(folder: Path) -> Assignment:
         requires=tuple(table.requires),
     )
     if assignment.kind == "notebook":
-        for needed in ("reference.py", "checks.py", "solution.ipynb", "starter.ipynb"):
+        trusted = ("reference.py", "checks.py") if checks else ()
+        for needed in (*trusted, "solution.ipynb", "starter.ipynb"):
             if not (folder / needed).is_file():
                 raise AssignmentError(str(folder / needed), "", "missing")
     for i, check in enumerate(checks):

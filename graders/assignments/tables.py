@@ -208,11 +208,18 @@ class ManifestTable(Table):
         _unique_ids([c.function for c in self.checks], "checked", "checks", "function")
         _unique_ids([q.id for q in self.questions], "asked", "questions", "id")
         if self.kind == "notebook":
-            if not self.checks:
-                raise problem("a notebook assignment needs checks", "checks")
-            for key in ("questions", "quiz"):
-                if key in self.model_fields_set:
-                    raise problem('only a quiz (kind = "quiz") has questions', key)
+            if not self.checks and not self.questions:
+                message = "a notebook assignment needs checks (or free-text questions)"
+                raise problem(message, "checks")
+            if "quiz" in self.model_fields_set:
+                raise problem('only a quiz (kind = "quiz") has settings', "quiz")
+            for i, question in enumerate(self.questions):
+                if question.type != "free-text":
+                    message = (
+                        "a notebook assignment asks only free-text questions (answered in "
+                        'markdown cells); other types are for a quiz (kind = "quiz")'
+                    )
+                    raise problem(message, "questions", i, "type")
         else:
             if self.checks:
                 raise problem("a quiz has questions, not checks", "checks")

@@ -12,6 +12,7 @@ A quiz is graded without a kernel, instantly, from its answers::
 """
 
 from graders.quiz.answers import MAX_ANSWER_FILE_BYTES, read_answers
+from graders.quiz.free_text import free_text_answers, free_text_test, free_text_tests
 from graders.quiz.grade import grade_answers, grade_question, unknown_questions
 from graders.quiz.keys import ComputedKey, check_keys, compute_keys, typed_key
 from graders.quiz.parse import Refusal
@@ -25,6 +26,9 @@ __all__ = [
     "Refusal",
     "check_keys",
     "compute_keys",
+    "free_text_answers",
+    "free_text_test",
+    "free_text_tests",
     "grade_answers",
     "grade_question",
     "read_answers",

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from graders.freetext import UnreadableAnswer
 from graders.quiz import parse, rules
+from graders.quiz.free_text import free_text_test, quiz_answer
 from graders.quiz.questions import Question, texts
 from graders.result import Result, TestResult
 
@@ -50,6 +52,11 @@ def unknown_questions(assignment: Assignment, answers: Mapping[Any, Any]) -> str
 
 def grade_question(question: Question, answer: Any) -> TestResult:
     """One question's test: its score, status and feedback for ``answer`` as given."""
+    if question.type == "free-text":
+        try:
+            return free_text_test(question, quiz_answer(question, answer))
+        except UnreadableAnswer as unreadable:
+            return _test(question, 0.0, "failed", unreadable.message)
     if parse.is_blank(answer):
         feedback = "No answer was given." if answer is None else "The answer is empty."
         return _test(question, 0.0, "missing", feedback)

@@ -9,13 +9,16 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast
 
-QuestionType = Literal["single", "multiple", "exact", "integer", "shape", "number"]
+from graders.freetext.answers import ImagePolicy
+
+QuestionType = Literal["single", "multiple", "exact", "integer", "shape", "number", "free-text"]
 NumberRule = Literal["truncate", "round", "abs", "rel", "sigfig", "range"]
 Partial = Literal["right-minus-wrong", "all-or-nothing"]
 Normalize = Literal["identifier", "text", "none"]
 Key = str | int | float | tuple[str, ...] | tuple[int, ...] | tuple[float, float]
 """A question's key, by type: a letter (single), letters (multiple, sorted), accepted answers
-or items (exact), an integer, a shape, a number, or ``(low, high)`` (number, ``range``)."""
+or items (exact), an integer, a shape, a number, or ``(low, high)`` (number, ``range``);
+``""`` for a free-text question, which has no key (it is graded by hand with a rubric)."""
 
 KEYS = "keys.py"
 QUESTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -42,6 +45,7 @@ ONLY_FOR: dict[str, tuple[str, ...]] = {
     "decimals": ("number",),
     "tolerance": ("number",),
     "digits": ("number",),
+    "image": ("free-text",),
 }
 """The fields that only some question types take."""
 
@@ -88,6 +92,9 @@ class Question:
     """abs: the largest difference accepted; rel: the largest difference over ``|key|``."""
     digits: int | None = None
     """sigfig: significant figures compared."""
+    image: ImagePolicy = "no"
+    """free-text: whether the answer may be (``allowed``) or must include (``required``) an
+    image."""
 
     @property
     def letters(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, cast, get_args
 from pydantic import AfterValidator, field_validator, model_validator
 
 from graders.errors import AssignmentError
+from graders.freetext.answers import ImagePolicy
 from graders.quiz import parse
 from graders.quiz.questions import (
     KEYS,
@@ -43,6 +44,8 @@ from graders.toml_tables import (
     one_of,
     problem,
 )
+
+FREE_TEXT_HAS_NO_KEY = "a free-text question has no key: it is graded by hand (rubrics.toml)"
 
 
 class QuizTable(Table):
@@ -91,7 +94,8 @@ class QuestionTable(Table):
     id: Annotated[str, matching(QUESTION_ID, "use lower-case letters, digits, _ and - (like q1)")]
     type: Annotated[str, one_of(*get_args(QuestionType))]
     prompt: Annotated[str, AfterValidator(_prompt)]
-    answer: Any
+    answer: Any = None
+    """Required but for a free-text question, which must not have one."""
     computed: OptionalIdentifier = ""
     points: Amount = 1.0
     explanation: str = ""
@@ -103,6 +107,7 @@ class QuestionTable(Table):
     decimals: Annotated[int, between(0, MAX_DECIMALS)] | None = None
     tolerance: Amount | None = None
     digits: Annotated[int, between(1, MAX_DIGITS)] | None = None
+    image: Annotated[str, one_of(*get_args(ImagePolicy))] = "no"
 
     @model_validator(mode="before")
     @classmethod
@@ -117,6 +122,12 @@ class QuestionTable(Table):
         for field, types in ONLY_FOR.items():
             if field in data and kind not in types:
                 raise problem(f"only for type {' or '.join(types)}, not {kind}", field)
+        if kind == "free-text":
+            for field in ("answer", "computed"):
+                if field in data:
+                    raise problem(FREE_TEXT_HAS_NO_KEY, field)
+        elif "answer" not in data:
+            raise problem("is required", "answer")
         return data
 
     @field_validator("options")
@@ -153,6 +164,8 @@ class QuestionTable(Table):
     def key(self) -> Key:
         """``answer`` as the key of the question's type (``problem`` when it is not one)."""
         answer = self.answer
+        if self.type == "free-text":
+            return ""
         if self.type in ("single", "multiple"):
             return self._letters_key(answer)
         if self.type == "exact":
@@ -232,6 +245,8 @@ class QuestionTable(Table):
             fields.update(
                 rule=self.rule, decimals=self.decimals, tolerance=self.tolerance, digits=self.digits
             )
+        if self.type == "free-text":
+            fields["image"] = self.image
         return Question(
             id=self.id,
             type=cast(QuestionType, self.type),
