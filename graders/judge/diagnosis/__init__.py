@@ -73,6 +73,9 @@ def _edited(
     return fdef, ()
 
 
+_called: dict[int, tuple[ast.FunctionDef, set[str]]] = {}
+
+
 def helpers(trusted: Trusted, check: Check) -> set[str]:
     """The other graded functions the reference function calls: in the sandbox the student's
     function calls the student's own, so their mistakes show in its output."""
@@ -81,11 +84,16 @@ def helpers(trusted: Trusted, check: Check) -> set[str]:
     if fdef is None:  # a harness-only check: what the harness needs of the notebook
         return needed
     graded = {c.function for c in trusted.assignment.checks} - {check.function}
-    called = {
-        n.func.id
-        for n in ast.walk(fdef)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-    }
+    # Asked dozens of times a grading; a parsed tree is kept as long as its file is unchanged
+    # (``_trees``), so its function nodes are the key.
+    node, called = _called.get(id(fdef), (None, set()))
+    if node is not fdef:
+        called = {
+            n.func.id
+            for n in ast.walk(fdef)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
+        _called[id(fdef)] = (fdef, called)
     return (called & graded) | needed
 
 
