@@ -10,7 +10,7 @@ from pathlib import Path
 import graders
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC = {"graders.quiz"}
+PUBLIC = {"graders.freetext", "graders.quiz"}
 """The engine's public subpackages, besides ``graders`` itself."""
 
 
