@@ -135,7 +135,12 @@ def suggestions_from(
         ids = tuple(sorted(i for m in members for i in found.ids[m]))
         block = similarity[np.ix_(members, members)]
         lowest = float(block[~np.eye(len(members), dtype=bool)].min())
-        groups.append(Suggestion(method, ids, found.representative[members[0]], round(lowest, 4)))
+        # Shown first: the most common text of the group, then the one most like the rest
+        # (the seed may be a misspelt variant with many neighbours).
+        weights = found.weights[members]
+        centre = max(range(len(members)), key=lambda k: (weights[k], block[k] @ weights, -k))
+        representative = found.representative[members[centre]]
+        groups.append(Suggestion(method, ids, representative, round(lowest, 4)))
     return sorted(groups, key=_order)
 
 
