@@ -110,7 +110,14 @@ def test_an_installed_wheel_finds_its_catalog_and_migrations_in_markwell_data(
     seen = json.loads(out)
     assert seen["catalog"] == str(target / "markwell_data" / "reference")
     assert seen["migrations"] == str(target / "markwell_data" / "migrations")
-    assert seen["ids"] == ["lstm-quiz", "lstm-scratch", "rnn-cells-torch", "rnn-numpy", "rnn-quiz"]
+    assert seen["ids"] == [
+        "lstm-quiz",
+        "lstm-scratch",
+        "rnn-cells-torch",
+        "rnn-numpy",
+        "rnn-quiz",
+        "rnn-theory",
+    ]
     assert seen["head"] == head()
 
 

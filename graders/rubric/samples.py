@@ -62,6 +62,7 @@ def check_sample(folder: Path, name: str, questions: Sequence[Any], rubric: Rubr
     try:
         answers = _answers(answers_path)
         expected = _expected(expected_path)
+        totals = _totals(expected, expected_path.name)
     except _Bad as bad:
         return SampleCheck(name, False, bad.message)
     free = {q.id: q for q in questions if q.type == "free-text"}
@@ -73,6 +74,16 @@ def check_sample(folder: Path, name: str, questions: Sequence[Any], rubric: Rubr
             problems.append(f"{qid}: {problem}")
         else:
             scores.append(f"{qid} {grade['score']:g}")
+    total = sum(grade["score"] for grade in expected.values())
+    if "score" in totals and abs(totals["score"] - total) > 1e-6:
+        problems.append(
+            f"score: {totals['score']:g}, but the questions' scores add up to {total:g}"
+        )
+    most = sum(q.points for q in free.values())
+    if "max_score" in totals and abs(totals["max_score"] - most) > 1e-6:
+        problems.append(
+            f"max_score: {totals['max_score']:g}, but the free-text points are {most:g}"
+        )
     if problems:
         return SampleCheck(name, False, f"{expected_path.name}: {'; '.join(problems)}")
     return SampleCheck(name, True, f"scores as expected ({', '.join(scores) or 'nothing graded'})")
@@ -96,6 +107,25 @@ def _answers(path: Path) -> Mapping[str, Any]:
     return answers
 
 
+TOTALS = {"assignment": str, "answers": str, "score": float, "max_score": float}
+"""Top-level fields of an expected file beside its question tables: what it is of, and the
+totals (checked against the questions' scores and points)."""
+
+
+def _totals(data: dict[str, Any], name: str) -> dict[str, Any]:
+    totals = {key: data.pop(key) for key in list(data) if key in TOTALS}
+    for key, value in totals.items():
+        if TOTALS[key] is str and not isinstance(value, str):
+            raise _Bad(f"{name}: {key}: must be a string")
+        if TOTALS[key] is float and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise _Bad(f"{name}: {key}: must be a finite number")
+    return totals
+
+
 def _expected(path: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         raise _Bad(f"{path.name} is missing (the grades expected of the answers)")
@@ -105,11 +135,13 @@ def _expected(path: Path) -> dict[str, dict[str, Any]]:
         raise _Bad(f"{path.name} is not valid TOML: {exc}") from None
     for qid, grade in data.items():
         where = f"{path.name}: {qid}"
+        if qid in TOTALS:
+            continue
         if not isinstance(grade, dict):
             raise _Bad(f"{where}: must be a table ([{qid}] with items and score)")
-        extra = sorted(set(grade) - {"items", "score", "adjustment"})
+        extra = sorted(set(grade) - {"items", "score", "adjustment", "why"})
         if extra:
-            raise _Bad(f"{where}.{extra[0]}: unknown field (known: adjustment, items, score)")
+            raise _Bad(f"{where}.{extra[0]}: unknown field (known: adjustment, items, score, why)")
         items = grade.get("items")
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise _Bad(f"{where}.items: must be a list of item ids")

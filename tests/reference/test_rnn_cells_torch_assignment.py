@@ -56,12 +56,23 @@ def _cases(check, seeds=range(6)):
     return cases + [Case(check.inputs, s) for s in (seeds if check.random_cases else ())]
 
 
+THEORY = {"theory1": 4, "theory2": 3, "theory4": 3}
+"""Seed 001's theory questions, graded by hand with rubrics.toml."""
+
+
+def checked(result):
+    """The tests of the checks: the result without its free-text answers (``pending``)."""
+    return [t for t in result.tests if t.name not in THEORY]
+
+
 # -- the assignment itself (no sandbox, no torch) ---------------------------------------------
 
 
-def test_the_manifest_has_the_readmes_points_for_100():
+def test_the_manifest_has_the_readmes_points_for_100_and_the_theory_questions_10_more():
     assert {c.function: c.points for c in TORCH.checks} == POINTS
-    assert TORCH.max_score == 100
+    assert sum(POINTS.values()) == 100
+    assert {q.id: q.points for q in TORCH.questions} == THEORY
+    assert TORCH.max_score == 110
     modules = ("LSTMCell", "GRUCell", "BasicRNNCell", "RNNModel", "BidirRecurrentModel")
     assert {c.function for c in TORCH.checks if c.given == "state"} == set(modules)
     assert CHECKS["question_3"].needs == ()
@@ -196,10 +207,12 @@ def test_question_3_is_exact_after_trimming(trusted):
 
 def test_the_solution_scores_full_marks_with_every_test_passed(graded):
     result = graded("solution").result
-    assert result.status == "graded"
-    assert (result.score, result.max_score) == (100, 100)
-    assert {t.status for t in result.tests} == {"passed"}
-    assert all(t.feedback == "" for t in result.tests)
+    # Every check passed; the theory answers wait for a grader.
+    assert result.status == "needs-grading"
+    assert (result.score, result.max_score) == (100, 110)
+    assert {t.name for t in result.pending} == set(THEORY)
+    assert {t.status for t in checked(result)} == {"passed"}
+    assert all(t.feedback == "" for t in checked(result))
     assert not result.notebook  # every cell ran cleanly
 
 
@@ -223,8 +236,8 @@ def test_the_starter_scores_only_its_given_code_without_a_grader_error(graded):
 def test_a_mutant_loses_marks_on_its_class_and_is_named(graded, mutant_id):
     mutant = MUTANTS[mutant_id]
     result = graded(mutant_id).result
-    assert result.status == "graded"
-    lost = {t.name: t for t in result.tests if t.score < t.max_score}
+    assert result.status == "needs-grading"  # the solution's theory answers are still there
+    lost = {t.name: t for t in checked(result) if t.score < t.max_score}
     named = KNOWN_MISTAKE + mutant.description
     mine = [t for name, t in lost.items() if name.split("/")[0] == mutant.target]
     assert mine and any(named in t.feedback for t in mine)
@@ -266,7 +279,7 @@ def test_a_mistake_in_one_modes_shapes_costs_that_mode_only(graded):
     for cell in notebook.cells:
         if "class RNNModel" in cell.source:  # RNNModel's 2b only, not BidirRecurrentModel's
             cell.source = cell.source.replace(first, first.replace("input", "hidden"), 1)
-    tests = {t.name: t for t in graded.notebook(notebook).result.tests}
+    tests = {t.name: t for t in checked(graded.notebook(notebook).result)}
     lost = {name for name, t in tests.items() if t.score < t.max_score}
     assert lost == {"RNNModel/state", "RNNModel/GRU"}
     assert tests["RNNModel/state"].feedback.startswith(
@@ -280,8 +293,8 @@ def test_a_mistake_in_one_modes_shapes_costs_that_mode_only(graded):
 
 def test_a_notebook_without_the_question_2_classes_is_missing_exactly_there(graded):
     result = graded.without("RNNModel", "BidirRecurrentModel").result
-    assert result.status == "graded"
-    tests = {t.name: t for t in result.tests}
+    assert result.status == "needs-grading"
+    tests = {t.name: t for t in checked(result)}
     missing = {name for name, t in tests.items() if t.status == "missing"}
     prefixes = ("RNNModel/", "BidirRecurrentModel/", "training/")
     assert missing == {name for name in tests if name.startswith(prefixes)}
