@@ -20,7 +20,6 @@ so that the helper's mistake costs once, where it is made). This generalises wha
 from __future__ import annotations
 
 import contextlib
-import copy
 import inspect
 import time
 import types
@@ -34,6 +33,7 @@ from graders.assignments import Check
 from graders.assignments.manifest import Output
 from graders.judge import diagnosis, lockstep
 from graders.judge.compare import Tolerance, matches
+from graders.judge.copies import plain_copy
 from graders.judge.feedback import output_part
 from graders.judge.lockstep import Ask, Stopped
 from graders.judge.mistakes import FAILED, Outcome, trusted_value
@@ -159,7 +159,7 @@ def _work(trusted: Trusted, check: Check, args: tuple[Any, ...]) -> Callable[[As
             bound = signature.bind(*a, **kw)  # the call protocol passes arguments by position
             if bound.kwargs:
                 raise Stopped
-            expected = reference(*copy.deepcopy(bound.args))
+            expected = reference(*plain_copy(bound.args))
             value = ask(name, tuple(bound.args))
             if _form(value) != _form(expected):
                 raise Stopped
@@ -171,7 +171,7 @@ def _work(trusted: Trusted, check: Check, args: tuple[Any, ...]) -> Callable[[As
         ns = _namespace(trusted.reference)
         for name in composable(trusted, check):
             setattr(ns, name, answered_by(name, ask))
-        return diagnosis.runner(trusted, check)(ns, copy.deepcopy(args))
+        return diagnosis.runner(trusted, check)(ns, plain_copy(args))
 
     return work
 

@@ -17,7 +17,6 @@ cannot be checked fails, pointing at the given output's test.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,6 +27,7 @@ from graders.assignments import Check
 from graders.assignments.manifest import Output
 from graders.errors import GraderError
 from graders.judge.compare import matches
+from graders.judge.copies import plain_copy
 from graders.judge.feedback import output_part
 from graders.judge.mistakes import FAILED, Outcome
 from graders.judge.runs import Case
@@ -106,7 +106,7 @@ def prepare(
     parameters) gives the keys and shapes it must have."""
     output = next(o for o in check.outputs if o.name == check.given)
     try:
-        template = reference(*copy.deepcopy(args))
+        template = reference(*plain_copy(args))
     except Exception as exc:  # the assignment's bug, never the student's
         raise GraderError(
             f"{check.reference} failed on {case.label}: {type(exc).__name__}: {exc}"
@@ -121,11 +121,11 @@ def prepare(
         shapes_only(v) if name == check.given else v
         for name, v in zip(names, case.got, strict=True)
     )
-    more: tuple[Any, ...] = (copy.deepcopy(part),)
+    more: tuple[Any, ...] = (plain_copy(part),)
     partly = False
     if not fits:
         try:
-            reference(*copy.deepcopy(args + more))
+            reference(*plain_copy(args + more))
             partly = True
         except Exception:  # it cannot take these parameters at all
             more = ()

@@ -14,7 +14,6 @@ forward first") from one whose formula is wrong.
 
 from __future__ import annotations
 
-import copy
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from graders.judge.compare import Tolerance, matches
+from graders.judge.copies import plain_copy
 
 STEP = 1e-5
 """``h``: in float64 the centred difference's truncation error (h**2) and rounding error
@@ -65,7 +65,7 @@ def shifted(
     inputs: tuple[Any, ...], path: tuple[int | str, ...], delta: np.ndarray
 ) -> tuple[Any, ...]:
     """A deep copy of ``inputs`` with ``delta`` added to the input at ``path``."""
-    out = list(copy.deepcopy(inputs))
+    out = list(plain_copy(inputs))
     holder: Any = out
     for step in path[:-1]:
         holder = holder[step]

@@ -3,7 +3,6 @@ a whole, else the automatic diagnosis (``graders.judge.diagnosis``)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from graders.assignments import Check
 from graders.assignments.manifest import Mutant
 from graders.judge import diagnosis
 from graders.judge.compare import Tolerance, matches
+from graders.judge.copies import plain_copy
 from graders.judge.feedback import output_part
 from graders.judge.runs import Case, CheckRun
 from graders.judge.trusted import Trusted
@@ -24,7 +24,7 @@ FAILED = object()
 def trusted_value(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """``fn`` on a copy of ``args`` (it may change them), or :data:`FAILED` if it raised."""
     try:
-        return fn(*copy.deepcopy(args))
+        return fn(*plain_copy(args))
     except Exception:
         return FAILED
 

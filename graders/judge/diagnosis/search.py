@@ -10,7 +10,6 @@ did not finish names nothing (an unchecked edit might have matched as well).
 from __future__ import annotations
 
 import ast
-import copy
 import sys
 import time
 import types
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from graders.judge.copies import plain_copy
 from graders.judge.diagnosis.base import HELPER, Scope
 from graders.judge.diagnosis.edits import Edit, apply, edits, nested
 
@@ -156,7 +156,7 @@ def _run(runner: Runner, ns: types.ModuleType, args: tuple[Any, ...]) -> Any:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            return runner(ns, copy.deepcopy(args))
+            return runner(ns, plain_copy(args))
         except Exception:
             return _FAILED
 
