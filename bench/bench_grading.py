@@ -68,6 +68,7 @@ from bench_runtime import (
     summary,
     wait_full,
 )
+from grading_workers import APP_POOL_SIZE, Workers
 from nbformat import NotebookNode
 
 from app.settings import get_settings
@@ -561,7 +562,10 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=40, help="notebooks per batch")
     parser.add_argument("--reps", type=int, default=3, help="repetitions of each batch")
     parser.add_argument(
-        "--workers", type=int, default=2, help="Markwell's threads = nbgrader's processes"
+        "--workers",
+        type=int,
+        default=2,
+        help="Markwell's grading processes (and threads) = nbgrader's processes",
     )
     parser.add_argument(
         "--nbgrader-venv", type=Path, default=rt.WORK / "nbgrader-venv", help="nbgrader's venv"
@@ -618,6 +622,7 @@ def main() -> int:
         flush=True,
     )
 
+    started_workers: list[Workers] = []
     try:
         # Warm-up, not recorded: imports, the fork server, the assignment's trusted code.
         run_nbclient(nbformat.read(solution, as_version=4))
@@ -669,6 +674,9 @@ def main() -> int:
                 raise RuntimeError(f"nbgrader did not give the solution full marks: {wrong}")
 
         # -- batches ------------------------------------------------------------------------
+        # The app's grading processes, started (and warm) before any batch is timed.
+        workers = Workers(args.workers)
+        started_workers.append(workers)
         batch_runs: dict[str, list[dict[str, Any]]] = {}
         sanity: list[dict[str, Any]] = []
         for rep in range(args.reps):
@@ -687,6 +695,12 @@ def main() -> int:
             plan.append(
                 (
                     "markwell_batch",
+                    lambda: measure(lambda: workers.batch(paths), after=workers.settle),
+                )
+            )
+            plan.append(
+                (
+                    "markwell_batch_threads",
                     lambda: measure(
                         lambda: mw.batch(paths, args.workers), after=lambda: full_pool(mw)
                     ),
@@ -697,6 +711,7 @@ def main() -> int:
             values: dict[str, Any] = {}
             for name, fn in plan:
                 full_pool(mw, 1.0)
+                workers.settle(1.0)
                 sample = fn()
                 values[name] = sample.pop("value")
                 batch_runs.setdefault(name, []).append(sample)
@@ -713,11 +728,15 @@ def main() -> int:
                     s.name: by_student.get(st, {}) for s, st in zip(subs, students, strict=True)
                 }
             rows = verdicts(subs, max_points, values["markwell_batch"], nbg_scores)
+            # Checked the same way (the fresh random cases differ from grading to grading).
+            verdicts(subs, max_points, values["markwell_batch_threads"], nbg_scores)
             if rep == 0:
                 sanity = rows
         print_verdicts(sanity, assignment.max_score)
     finally:
         mw.pool.close()
+        for workers in started_workers:
+            workers.close()
 
     # -- report -----------------------------------------------------------------------------
     for sample in (s for r in rounds for s in r.values()):
@@ -776,7 +795,8 @@ def main() -> int:
             "reps": args.reps,
             "workers": args.workers,
             "nbgrader_processes": args.workers,
-            "pool_size": 2,
+            "pool_size_threads": 2,
+            "pool_size_per_process": APP_POOL_SIZE,
             "quick": args.quick,
         },
         "single": single,

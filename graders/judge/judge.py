@@ -45,7 +45,7 @@ from graders.judge.feedback import (
 from graders.judge.gradient import Probe
 from graders.judge.mistakes import FAILED, Judged, Outcome, trusted_value
 from graders.judge.runs import Case, CheckRun
-from graders.judge.trusted import Trusted
+from graders.judge.trusted import Trusted, trusted_for
 from graders.kernel.calls import CallResult
 from graders.result import Result, TestResult, TestStatus
 from graders.session import NotebookSession
@@ -57,7 +57,7 @@ def call_checks(
     assignment: Assignment, session: NotebookSession, trusted: Trusted | None = None
 ) -> list[CheckRun]:
     """Call every checked function of the notebook on its cases (fresh seeds every run)."""
-    trusted = trusted or Trusted(assignment)
+    trusted = trusted or trusted_for(assignment)
     defined = set(session.report.functions)
     session.harness = trusted.harness_source
     plans = [_plan(check, session, trusted, defined) for check in assignment.checks]
@@ -204,7 +204,7 @@ def evaluate(
     assignment: Assignment, runs: Sequence[CheckRun], trusted: Trusted | None = None
 ) -> Result:
     """Judge stored runs against the assignment as it is now (reference, tolerances, points)."""
-    trusted = trusted or Trusted(assignment)
+    trusted = trusted or trusted_for(assignment)
     by_function = {run.function: run for run in runs}
     judged: dict[str, list[TestResult]] = {}
     blamed: dict[str, tuple[str, ...]] = {}
@@ -230,7 +230,7 @@ def grade_session(
     """Run and judge every check on a notebook that has run."""
     if not assignment.checks:  # free-text questions only: nothing to call
         return replace(Result.graded(assignment.id, []), notebook=session.report.verdicts()), []
-    trusted = Trusted(assignment)
+    trusted = trusted_for(assignment)
     runs = call_checks(assignment, session, trusted)
     result = evaluate(assignment, runs, trusted)
     return replace(result, notebook=session.report.verdicts()), runs

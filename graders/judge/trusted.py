@@ -4,6 +4,7 @@ generators and gradient probes of ``checks.py``, the harness and the mutants."""
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -116,3 +117,24 @@ class Trusted:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
         return tuple(args) if isinstance(args, (tuple, list)) else (args,)
+
+
+_loaded: dict[int, tuple[Assignment, Trusted]] = {}
+_loading = threading.Lock()
+KEPT = 32
+"""Assignments whose trusted code stays loaded (a catalog's reload makes new ones)."""
+
+
+def trusted_for(assignment: Assignment) -> Trusted:
+    """``assignment``'s :class:`Trusted`, loaded once per ``Assignment``: its mutants and
+    variants were loaded again for every grading."""
+    with _loading:
+        found = _loaded.get(id(assignment))
+        if found is not None and found[0] is assignment:
+            return found[1]
+    trusted = Trusted(assignment)
+    with _loading:
+        _loaded[id(assignment)] = (assignment, trusted)
+        while len(_loaded) > KEPT:
+            _loaded.pop(next(iter(_loaded)))
+    return trusted

@@ -84,11 +84,18 @@ def _leaves(value: Any, path: str, out: dict[str, str]) -> dict[str, str]:
     return out
 
 
+_signatures: dict[int, tuple[Any, inspect.Signature]] = {}
+"""Each called function's signature, worked out once: a batch calls each function often."""
+
+
 def _arg_names(
     fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> list[tuple[str, Any]]:
     try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
+        known = _signatures.get(id(fn))
+        if known is None or known[0] is not fn:
+            known = _signatures[id(fn)] = (fn, inspect.signature(fn))
+        bound = known[1].bind(*args, **kwargs)
         return list(bound.arguments.items())
     except (TypeError, ValueError):
         return [(f"argument {i + 1}", a) for i, a in enumerate(args)] + list(kwargs.items())
