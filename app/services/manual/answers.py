@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.db import Database
 from app.models import AnswerAttachment, FreeTextAnswer
-from graders.freetext import Answer, Attachment, image_kind
+from graders import Answer, Attachment, image_kind
 
 
 def _row(attachment: Attachment, is_image: bool) -> AnswerAttachment:
@@ -58,3 +59,9 @@ def stored_answers(session: Session, submission_id: str) -> dict[str, Answer]:
 
 def _back(row: AnswerAttachment) -> Attachment:
     return Attachment(row.name, row.mime, row.data)
+
+
+def kept_answers(db: Database, submission_id: str) -> dict[str, Answer]:
+    """The submission's stored answers, read in a session of their own (for a re-judge)."""
+    with db.reader() as session:
+        return stored_answers(session, submission_id)

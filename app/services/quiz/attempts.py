@@ -48,7 +48,7 @@ from app.services.quiz.deadlines import (
 from app.services.quiz.grading import graded_attempt
 from app.services.quiz.views import AttemptView, attempt_view
 from app.services.results.record import record_result
-from graders import Assignment, Catalog, Graded
+from graders import Assignment, Catalog, Graded, free_text_answers
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ def close(
     )
     session.add(run)
     session.flush()
-    recorded = record_result(session, run.id, Graded(result), GradingRun.worker == WORKER, WORKER)
+    graded = Graded(result, answers=free_text_answers(assignment, answers))
+    recorded = record_result(session, run.id, graded, GradingRun.worker == WORKER, WORKER)
     assert recorded, "a run made in this transaction is held by it"
     session.execute(
         update(QuizAttempt)
