@@ -115,7 +115,7 @@ def _rubric(session: Session, target: CourseAssignment, assignment: Assignment) 
 @router.get(
     "/courses/{course}/assignments/{assignment}/rubric",
     response_model=RubricOut,
-    responses=problems(401, 404, s404=NOT_TAUGHT),
+    responses=problems(401, 404, 422, s404=NOT_TAUGHT),
     summary="An assignment's current rubric (instructors)",
 )
 def get_rubric(
@@ -157,7 +157,7 @@ def put_rubric(
 @router.get(
     "/courses/{course}/assignments/{assignment}/rubric/versions",
     response_model=list[RubricVersionOut],
-    responses=problems(401, 404, s404=NOT_TAUGHT),
+    responses=problems(401, 404, 422, s404=NOT_TAUGHT),
     summary="Every version of an assignment's rubric (instructors)",
 )
 def list_rubric_versions(
@@ -174,7 +174,7 @@ def list_rubric_versions(
 @router.get(
     "/submissions/{submission_id}/answers",
     response_model=list[AnswerOut],
-    responses=problems(401, 404, s404=NOT_TAUGHT),
+    responses=problems(401, 404, 422, s404=NOT_TAUGHT),
     summary="A submission's free-text answers, grades and claims (instructors)",
 )
 def list_answers(
@@ -212,7 +212,7 @@ def _taught(session: Session, user: User, submission_id: str, question: str) -> 
 @router.post(
     "/submissions/{submission_id}/answers/{question}/claim",
     response_model=ClaimOut,
-    responses=problems(401, 404, 409, s404=NOT_TAUGHT, s409="Another grader claims it"),
+    responses=problems(401, 404, 409, 422, s404=NOT_TAUGHT, s409="Another grader claims it"),
     summary="Claim (or renew a claim on) an answer for 5 minutes (instructors)",
 )
 def post_claim(submission_id: str, question: str, user: CurrentUser, db: DbDep) -> Any:
@@ -225,7 +225,7 @@ def post_claim(submission_id: str, question: str, user: CurrentUser, db: DbDep) 
 @router.delete(
     "/submissions/{submission_id}/answers/{question}/claim",
     status_code=204,
-    responses=problems(401, 404, s404=NOT_TAUGHT),
+    responses=problems(401, 404, 422, s404=NOT_TAUGHT),
     summary="Give up a claim on an answer (instructors)",
 )
 def delete_claim(submission_id: str, question: str, user: CurrentUser, db: DbDep) -> None:
