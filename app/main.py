@@ -21,6 +21,7 @@ from app.routers import (
     courses,
     dashboards,
     health,
+    manual_grading,
     roster,
     submissions,
     tokens,
@@ -94,4 +95,5 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(dashboards.router)
     app.include_router(assignment_settings.router)
     app.include_router(roster.router)
+    app.include_router(manual_grading.router)
     return app

@@ -2,6 +2,14 @@
 ``migrations/``. Importing this package registers every table on ``app.db.Base.metadata``."""
 
 from app.models.courses import Course, CourseAssignment
+from app.models.manual import (
+    AnswerAttachment,
+    FreeTextAnswer,
+    GradingClaim,
+    ManualGrade,
+    ManualGradingEvent,
+    RubricVersion,
+)
 from app.models.people import Enrolment, Token, User
 from app.models.quizzes import QuizAttempt
 from app.models.settings_history import SettingChange
@@ -21,14 +29,20 @@ from app.models.vocabulary import (
 from app.models.web import SigninLink, WebSession
 
 __all__ = [
+    "AnswerAttachment",
     "AttemptStatus",
     "Course",
     "CourseAssignment",
     "Enrolment",
+    "FreeTextAnswer",
+    "GradingClaim",
     "GradingRun",
     "LatePolicyName",
+    "ManualGrade",
+    "ManualGradingEvent",
     "QuizAttempt",
     "Role",
+    "RubricVersion",
     "RunStatus",
     "SettingChange",
     "SigninLink",

@@ -21,7 +21,7 @@ from app.errors import problems, too_large
 from app.routers.schemas import AnswersIn, AttemptOut, KeysOut
 from app.services.quiz import attempts as service
 from app.services.quiz import keys
-from app.services.quiz.answers import MAX_ANSWERS_BYTES
+from app.services.quiz.answers import MAX_BODY_BYTES
 from app.services.quiz.sweeper import Sweeper
 from app.services.quiz.views import AttemptView
 
@@ -102,7 +102,7 @@ def get_attempt(
         422,
         s404=NO_ATTEMPT,
         s409="The attempt is submitted and takes no more answers",
-        s413=f"The body is over {MAX_ANSWERS_BYTES:,} bytes",
+        s413=f"The body is over {MAX_BODY_BYTES:,} bytes",
         s422="A question the quiz does not have, one given twice, or not a string",
     ),
     summary="Save answers (autosave)",
@@ -125,7 +125,7 @@ async def save_answers(
     changed after the deadline (the time limit, or the due date if earlier) is kept and
     marks the attempt late; the late policy then decides its score. Past the late window
     (`closes_at`) the attempt is submitted as saved and this answers 409."""
-    raw = await capped_body(request, MAX_ANSWERS_BYTES)
+    raw = await capped_body(request, MAX_BODY_BYTES)
     try:
         AnswersIn.model_validate_json(raw)
     except ValidationError as exc:

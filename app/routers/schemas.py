@@ -126,8 +126,20 @@ class AssignmentSummary(BaseModel):
 
 # -- quiz attempts ------------------------------------------------------------------------
 
-AnswerText = Annotated[str, StringConstraints(max_length=2000)]
-"""An answer as the student typed it (numbers too: ``"2.5e-1"``)."""
+AnswerText = Annotated[str, StringConstraints(max_length=20_000)]
+"""An answer as the student typed it (numbers too: ``"2.5e-1"``); 2,000 characters at most
+but for a free-text question's (20,000)."""
+
+
+class FreeTextIn(BaseModel):
+    """A free-text answer with an image: ``data:image/png;base64,...`` (PNG or JPEG)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: AnswerText = ""
+    image: Annotated[str, StringConstraints(max_length=800_064)] | None = None
+
+
 QuestionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
@@ -141,7 +153,8 @@ class AnswersIn(BaseModel):
     )
 
     answers: dict[
-        QuestionId, AnswerText | Annotated[list[AnswerText], Field(max_length=50)] | None
+        QuestionId,
+        AnswerText | Annotated[list[AnswerText], Field(max_length=50)] | FreeTextIn | None,
     ] = Field(max_length=200)
 
 

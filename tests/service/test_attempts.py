@@ -463,8 +463,11 @@ def test_422_for_answers_that_cannot_be_saved(client: TestClient, people_: Peopl
     twice = b'{"answers": {"q1": "a", "q1": "b"}}'
     body = assert_problem(client.put(path, content=twice, headers=alice), 422, "invalid-answers")
     assert "twice" in body["detail"]
-    for wrong in ({"q1": 0.5}, {"q1": {"x": 1}}, {"q1": ["a", 1]}, {"q1": "x" * 5000}):
+    for wrong in ({"q1": 0.5}, {"q1": {"x": 1}}, {"q1": ["a", 1]}, {"q1": "x" * 25_000}):
         assert_problem(save(client, people_, attempt["id"], wrong), 422, "invalid-request")
+    # Over a short answer's 2,000 characters but within a free-text one's: the quiz decides.
+    long = save(client, people_, attempt["id"], {"q1": "x" * 5000})
+    assert "2,000 characters" in assert_problem(long, 422, "invalid-answers")["detail"]
     for raw in (b"not json", b"[]", b'{"answers": []}', b'{"answers": {}, "more": 1}'):
         response = client.put(path, content=raw, headers=alice)
         assert response.status_code == 422, (raw, response.text)

@@ -220,3 +220,26 @@ def test_idempotency_keys_are_unique_per_assignment_after_0004_and_per_student_b
         engine.dispose()
         migrate.downgrade(database_url, "base")
         migrate.upgrade(database_url)
+
+
+MANUAL_TABLES = {
+    "free_text_answers",
+    "answer_attachments",
+    "rubric_versions",
+    "manual_grades",
+    "grading_claims",
+    "manual_grading_events",
+}
+
+
+def test_the_manual_grading_tables_come_with_0008_and_go_with_its_downgrade(database_url):
+    engine = make_engine(database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) >= MANUAL_TABLES
+        migrate.downgrade(database_url, "0007")
+        assert not MANUAL_TABLES & set(inspect(engine).get_table_names())
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        migrate.upgrade(database_url)
+        assert set(inspect(engine).get_table_names()) >= MANUAL_TABLES
+    finally:
+        engine.dispose()

@@ -30,8 +30,8 @@ from app.services.access import course_assignment, role_in, valid_id
 from app.services.admission import check_attempts_left, check_open
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.quiz.answers import (
-    MAX_ANSWERS_BYTES,
     Answer,
+    answers_cap,
     answers_file,
     invalid,
     merged,
@@ -48,7 +48,7 @@ from app.services.quiz.deadlines import (
 from app.services.quiz.grading import graded_attempt
 from app.services.quiz.views import AttemptView, attempt_view
 from app.services.results.record import record_result
-from graders import Assignment, Catalog, Graded
+from graders import Assignment, Catalog, Graded, free_text_answers
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ def close(
     )
     session.add(run)
     session.flush()
-    recorded = record_result(session, run.id, Graded(result), GradingRun.worker == WORKER, WORKER)
+    graded = Graded(result, answers=free_text_answers(assignment, answers))
+    recorded = record_result(session, run.id, graded, GradingRun.worker == WORKER, WORKER)
     assert recorded, "a run made in this transaction is held by it"
     session.execute(
         update(QuizAttempt)
@@ -303,8 +304,9 @@ def save(db: Database, catalog: Catalog, user: User, attempt_id: str, body: byte
             answers = merged(saved, given)
             if answers != saved:
                 text = json.dumps(answers, ensure_ascii=False)
-                if len(text.encode()) > MAX_ANSWERS_BYTES:
-                    raise invalid(f"the answers are over {MAX_ANSWERS_BYTES:,} bytes")
+                cap = answers_cap(assignment)
+                if len(text.encode()) > cap:
+                    raise invalid(f"the answers are over {cap:,} bytes")
                 due = deadline(attempt, target)
                 attempt.answers = text
                 attempt.answered_at = stamp

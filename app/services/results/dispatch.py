@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from app.db import Database
+from app.services.manual.answers import kept_answers
 from app.services.quiz.grading import regrade_answers
 from app.services.results.record import error_result
 from graders import (
@@ -22,6 +23,7 @@ from graders import (
     evaluate,
     grade,
     load_runs,
+    with_answer_tests,
 )
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,10 @@ def graded_outcome(
                 runs = load_runs(work.kept)
             except ValueError as exc:
                 raise GraderError(f"the kept outputs cannot be read: {exc}") from exc
-            return Graded(replace(evaluate(assignment, runs), notebook=work.notebook), runs)
+            judged = replace(evaluate(assignment, runs), notebook=work.notebook)
+            if assignment.free_text:
+                judged = with_answer_tests(judged, assignment, kept_answers(db, work.submission_id))
+            return Graded(judged, runs)
         if work.content is None:
             raise GraderError("the submission has no stored notebook")
         own, own_config = assignment.limits(limits), assignment.sandbox(config)

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.db import changed, now
 from app.models import GradingRun, Submission, TestRow
+from app.services.manual.answers import store_answers
+from app.services.manual.apply import apply_manual_grades
 from graders import Assignment, Graded, Result, dump_runs
 
 
@@ -70,8 +72,13 @@ def record_result(
     )
     submission_id = session.scalar(select(GradingRun.submission_id).where(GradingRun.id == run_id))
     assert submission_id is not None, "a run always belongs to a submission"
+    if graded.answers:
+        # A re-judge finds no answers of its own: the stored ones stay, as graded first.
+        store_answers(session, submission_id, graded.answers)
     make_current(session, submission_id, run_id)
     settle(session, submission_id)
+    # A regrade gives the free-text parts back as pending: the grades by hand still hold.
+    apply_manual_grades(session, submission_id)
     return True
 
 
