@@ -173,7 +173,7 @@ class _Document:
     def __init__(self, doc: object, what: str, where: str = "") -> None:
         if not isinstance(doc, Mapping):
             at = f"{where}: " if where else ""
-            raise ValueError(f"{at}{what} is a JSON object, not {_kind(doc)}")
+            raise ValueError(f"{at}{what} is a JSON object, not {json_kind(doc)}")
         self.doc, self.where = doc, where
 
     def _problem(self, key: str, problem: str) -> ValueError:
@@ -189,13 +189,13 @@ class _Document:
     def text(self, key: str, default: str | None = None) -> str:
         value = self._get(key, default)
         if not isinstance(value, str):
-            raise self._problem(key, f"must be a string, not {_kind(value)}")
+            raise self._problem(key, f"must be a string, not {json_kind(value)}")
         return value
 
     def number(self, key: str) -> float:
         value = self._get(key, None)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self._problem(key, f"must be a number, not {_kind(value)}")
+            raise self._problem(key, f"must be a number, not {json_kind(value)}")
         if not math.isfinite(value):
             raise self._problem(key, f"must be a finite number, not {value!r}")
         return float(value)
@@ -203,7 +203,7 @@ class _Document:
     def integer(self, key: str) -> int:
         value = self._get(key, None)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self._problem(key, f"must be a whole number, not {_kind(value)}")
+            raise self._problem(key, f"must be a whole number, not {json_kind(value)}")
         return value
 
     def choice(self, key: str, choices: tuple[Any, ...]) -> Any:
@@ -215,12 +215,13 @@ class _Document:
     def items(self, key: str, what: str = "a test") -> list[_Document]:
         value = self._get(key, [])
         if not isinstance(value, list):
-            raise self._problem(key, f"must be a list, not {_kind(value)}")
+            raise self._problem(key, f"must be a list, not {json_kind(value)}")
         prefix = f"{self.where}.{key}" if self.where else key
         return [_Document(item, what, f"{prefix}[{i}]") for i, item in enumerate(value)]
 
 
-def _kind(value: object) -> str:
+def json_kind(value: object) -> str:
+    """What a JSON value is, in words: "null", "a number", "an object"..."""
     if value is None:
         return "null"
     if isinstance(value, bool):

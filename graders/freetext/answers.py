@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graders.freetext.images import MAX_IMAGE_BYTES, MIME, image_kind
+from graders.result import json_kind
 
 ImagePolicy = Literal["no", "allowed", "required"]
 """Whether a free-text question's answer may be (or must include) an image."""
@@ -90,7 +91,7 @@ def answer_from_json(
         return _with_text(question_id, value)
     if not isinstance(value, dict):
         raise UnreadableAnswer(
-            f'Give the answer as text, or as {{"text": ..., "image": ...}}, not {_kind(value)}.'
+            f'Give the answer as text, or as {{"text": ..., "image": ...}}, not {json_kind(value)}.'
         )
     extra = sorted(str(k) for k in value if k not in ("text", "image"))
     if extra:
@@ -101,7 +102,7 @@ def answer_from_json(
     if text is None:
         text = ""
     if not isinstance(text, str):
-        raise UnreadableAnswer(f'The answer\'s "text" must be text, not {_kind(text)}.')
+        raise UnreadableAnswer(f'The answer\'s "text" must be text, not {json_kind(text)}.')
     answer = _with_text(question_id, text)
     url = value.get("image")
     if url is None or url == "":
@@ -117,7 +118,7 @@ def answer_from_json(
 def image_from_data_url(url: object, name: str = "image") -> tuple[Attachment | None, str]:
     """The picture of a ``data:...;base64,`` URL, or ``None`` and why it is not kept."""
     if not isinstance(url, str):
-        return None, f"it must be a data: URL, not {_kind(url)}."
+        return None, f"it must be a data: URL, not {json_kind(url)}."
     match = _DATA_URL.match(url)
     if match is None:
         return None, "it is not a base64 data: URL (data:image/png;base64,...)."
@@ -166,17 +167,3 @@ def _note(answer: Answer, note: str) -> Answer:
     return Answer(
         answer.question_id, answer.text, answer.attachments, answer.image, (*answer.notes, note)
     )
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "a string" if isinstance(value, str) else type(value).__name__

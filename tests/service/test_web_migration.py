@@ -8,7 +8,15 @@ from app import migrate
 from app.db import make_engine
 
 WEB_TABLES = {"web_sessions", "signin_links"}
-LATER_TABLES = {"setting_changes"}
+LATER_TABLES = {
+    "setting_changes",
+    "free_text_answers",
+    "answer_attachments",
+    "rubric_versions",
+    "manual_grades",
+    "grading_claims",
+    "manual_grading_events",
+}
 """Tables of the migrations after 0005."""
 
 
