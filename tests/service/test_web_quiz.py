@@ -67,3 +67,27 @@ def test_a_save_without_csrf_is_refused_and_anothers_attempt_is_not_found(client
     token = csrf_of(client.get("/courses/c1").text)
     other = client.post(f"/attempts/{attempt}/submit", data={"csrf": token})
     assert other.status_code == 404
+
+
+def test_a_free_text_quiz_is_answered_in_a_text_area_kept_as_written(client, people_):
+    sign_in(client, people_.tokens["alice"])
+    theory = "/courses/c1/assignments/rnn-theory"
+    page = client.get(theory)
+    assert page.status_code == 200
+    answer = client.post(
+        f"{theory}/attempts", data={"csrf": csrf_of(page.text)}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text
+    attempt = answer.headers["location"]
+    form = client.get(attempt)
+    assert form.status_code == 200
+    assert '<textarea id="answer-q1" name="answer-q1" rows="8">' in form.text
+    written = "Translation <b>reads</b> a sentence & writes one."
+    saved = client.post(
+        f"{attempt}/answers",
+        data={"csrf": csrf_of(form.text), "answer-q1": written},
+        headers={"Accept": "application/json"},
+    )
+    assert saved.status_code == 200, saved.text
+    again = client.get(attempt).text
+    assert "Translation &lt;b&gt;reads&lt;/b&gt; a sentence &amp; writes one." in again
