@@ -6,6 +6,7 @@ same files from outside. There is no TCP anywhere, so the sandbox needs no netwo
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import time
@@ -29,6 +30,7 @@ from graders.sandbox import sandbox as sandbox_module
 from graders.sandbox.sandbox import INSIDE_IN, INSIDE_IPC, ExitInfo, Sandbox, SandboxConfig
 
 _INSIDE_SOURCE = Path(__file__).with_name("inside.py")
+_LIGHTEN_SOURCE = Path(__file__).with_name("lighten.py")
 _PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 STARTUP_SECONDS = 30.0
 
@@ -150,15 +152,21 @@ class SandboxClient(AsyncKernelClient):
         self.context.destroy(linger=0)
 
 
+@functools.cache
+def _kernel_sources() -> dict[str, bytes]:
+    """What the kernel runs, read once: every kernel start copies it into its sandbox."""
+    return {
+        "inside.py": _INSIDE_SOURCE.read_bytes(),
+        "codec.py": Path(codec_module.__file__).read_bytes(),
+        "lighten.py": _LIGHTEN_SOURCE.read_bytes(),
+    }
+
+
 def start_kernel(limits: Limits, config: SandboxConfig) -> SandboxedKernel:
     """Start a sandboxed kernel and wait until it answers ``kernel_info``."""
     key = secrets.token_hex(16)
     inside = _connection(f"{INSIDE_IPC}/k", key)
-    files = {
-        "kernel.json": json.dumps(inside).encode(),
-        "inside.py": _INSIDE_SOURCE.read_bytes(),
-        "codec.py": Path(codec_module.__file__).read_bytes(),
-    }
+    files = {"kernel.json": json.dumps(inside).encode(), **_kernel_sources()}
     box = sandbox_module.start([f"{INSIDE_IN}/inside.py"], files, limits, config)
     kernel = SandboxedKernel(sandbox=box, connection=_connection(str(box.ipc_dir / "k"), key))
     try:

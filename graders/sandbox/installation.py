@@ -6,8 +6,9 @@ which the sandbox binds read-only as a whole. An editable install leaves only sm
 files there, but they name the source tree. :func:`hidden_places` finds all of them, so
 :func:`graders.sandbox.config.layout` can cover each with an empty read-only mount.
 
-Nothing the kernel runs comes from these places: ``inside.py`` and the codec are copied into
-the run directory, and the fork server imports its own package before it enters a sandbox.
+Nothing the kernel runs comes from these places: ``inside.py``, ``lighten.py`` and the codec
+are copied into the run directory, and the fork server imports its own package before it
+enters a sandbox.
 """
 
 from __future__ import annotations
