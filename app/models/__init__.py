@@ -10,6 +10,7 @@ from app.models.manual import (
     ManualGradingEvent,
     RubricVersion,
 )
+from app.models.manual_work import AnswerGroup, AnswerGroupMember, RegradeRequest, SavedComment
 from app.models.people import Enrolment, Token, User
 from app.models.quizzes import QuizAttempt
 from app.models.settings_history import SettingChange
@@ -30,6 +31,8 @@ from app.models.web import SigninLink, WebSession
 
 __all__ = [
     "AnswerAttachment",
+    "AnswerGroup",
+    "AnswerGroupMember",
     "AttemptStatus",
     "Course",
     "CourseAssignment",
@@ -41,9 +44,11 @@ __all__ = [
     "ManualGrade",
     "ManualGradingEvent",
     "QuizAttempt",
+    "RegradeRequest",
     "Role",
     "RubricVersion",
     "RunStatus",
+    "SavedComment",
     "SettingChange",
     "SigninLink",
     "Submission",

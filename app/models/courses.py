@@ -74,5 +74,8 @@ class CourseAssignment(Base):
     scored by the late policy) before it is submitted with what was saved."""
     keys_released: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Whether the instructor released the quiz's answer keys (until then no route shows them)."""
+    manual_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    """When the instructor released the grades by hand (``None``: students see those parts as
+    pending, with no score, rubric items or comments, until then)."""
 
     course: Mapped[Course] = relationship(back_populates="assignments")

@@ -243,3 +243,30 @@ def test_the_manual_grading_tables_come_with_0008_and_go_with_its_downgrade(data
         assert set(inspect(engine).get_table_names()) >= MANUAL_TABLES
     finally:
         engine.dispose()
+
+
+WORK_TABLES = {"answer_groups", "answer_group_members", "saved_comments", "regrade_requests"}
+
+
+def _columns(engine, table):
+    return {c["name"] for c in inspect(engine).get_columns(table)}
+
+
+def test_groups_comments_requests_and_release_come_with_0009_and_go_with_its_downgrade(
+    database_url,
+):
+    engine = make_engine(database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) >= WORK_TABLES
+        assert "manual_released_at" in _columns(engine, "course_assignments")
+        migrate.downgrade(database_url, "0008")
+        engine.dispose()
+        assert not WORK_TABLES & set(inspect(engine).get_table_names())
+        assert set(inspect(engine).get_table_names()) >= MANUAL_TABLES
+        assert "manual_released_at" not in _columns(engine, "course_assignments")
+        migrate.upgrade(database_url)
+        engine.dispose()
+        assert set(inspect(engine).get_table_names()) >= WORK_TABLES
+        assert "manual_released_at" in _columns(engine, "course_assignments")
+    finally:
+        engine.dispose()

@@ -16,6 +16,10 @@ LATER_TABLES = {
     "manual_grades",
     "grading_claims",
     "manual_grading_events",
+    "answer_groups",
+    "answer_group_members",
+    "saved_comments",
+    "regrade_requests",
 }
 """Tables of the migrations after 0005."""
 
