@@ -17,6 +17,7 @@ from app.web.routes import (
     regrade_pages,
     review,
     roster_pages,
+    rubric_page,
     signin,
     student,
 )
@@ -34,6 +35,7 @@ ROUTERS = (
     roster_pages.router,
     regrade_pages.router,
     gradebook_page.router,
+    rubric_page.router,
 )
 """Every page group; a new one is a module in ``routes/`` added here."""
 

@@ -15,12 +15,13 @@ from graders.rubric.change import (
     score_shifts,
 )
 from graders.rubric.export import rubric_to_toml
-from graders.rubric.model import RUBRICS, Rubric, RubricItem, RubricQuestion
+from graders.rubric.model import ITEM_ID, RUBRICS, Rubric, RubricItem, RubricQuestion
 from graders.rubric.samples import SampleCheck, check_samples
 from graders.rubric.score import score
 from graders.rubric.tables import check_rubric, load_rubrics, rubric_from_dict
 
 __all__ = [
+    "ITEM_ID",
     "RUBRICS",
     "Change",
     "ChangeKind",
