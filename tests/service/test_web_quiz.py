@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import update
 
 from app.models import CourseAssignment
@@ -91,3 +92,87 @@ def test_a_free_text_quiz_is_answered_in_a_text_area_kept_as_written(client, peo
     assert saved.status_code == 200, saved.text
     again = client.get(attempt).text
     assert "Translation &lt;b&gt;reads&lt;/b&gt; a sentence &amp; writes one." in again
+
+
+def _theory_attempt(client) -> tuple[str, str]:
+    theory = "/courses/c1/assignments/rnn-theory"
+    page = client.get(theory)
+    answer = client.post(
+        f"{theory}/attempts", data={"csrf": csrf_of(page.text)}, follow_redirects=False
+    )
+    attempt = answer.headers["location"]
+    return attempt, client.get(attempt).text
+
+
+def test_a_sketch_is_uploaded_from_the_quiz_page_kept_through_later_saves_and_removable(
+    client, people_
+):
+    from tests.freetext.fixtures import png_bytes
+
+    sign_in(client, people_.tokens["alice"])
+    attempt, form = _theory_attempt(client)
+    assert 'enctype="multipart/form-data"' in form
+    assert 'name="answer-q6-image" accept="image/png,image/jpeg"' in form
+    assert 'name="answer-q1-image"' not in form  # q1 takes text only
+    token = csrf_of(form)
+    picture = png_bytes((8, 8))
+    saved = client.post(
+        f"{attempt}/answers",
+        data={"csrf": token, "answer-q6": "The cell, drawn:"},
+        files={"answer-q6-image": ("cell.png", picture, "image/png")},
+        headers={"Accept": "application/json"},
+    )
+    assert saved.status_code == 200, saved.text
+    page = client.get(attempt).text
+    assert 'src="data:image/png;base64,' in page and "Your saved image." in page
+    # A later save without a file (the field is empty after a reload) keeps the image.
+    client.post(
+        f"{attempt}/answers",
+        data={"csrf": token, "answer-q6": "The cell, drawn again:"},
+        headers={"Accept": "application/json"},
+    )
+    assert 'src="data:image/png;base64,' in client.get(attempt).text
+    client.post(
+        f"{attempt}/answers",
+        data={"csrf": token, "answer-q6": "No picture", "answer-q6-remove-image": "yes"},
+        headers={"Accept": "application/json"},
+    )
+    assert 'src="data:image/png;base64,' not in client.get(attempt).text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("cell.png", b"<svg onload=alert(1)>", "not a PNG or JPEG"),
+        ("cell.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 700_000, "over 600 kB"),
+    ],
+)
+def test_a_file_that_is_no_picture_or_too_big_is_refused_with_the_reason(
+    client, people_, name, data, reason
+):
+    sign_in(client, people_.tokens["alice"])
+    attempt, form = _theory_attempt(client)
+    refused = client.post(
+        f"{attempt}/answers",
+        data={"csrf": csrf_of(form), "answer-q6": "see"},
+        files={"answer-q6-image": (name, data, "image/png")},
+        headers={"Accept": "application/json"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["saved"] is False and reason in refused.json()["detail"]
+
+
+def test_a_submitted_answer_with_an_image_shows_its_text_and_picture_not_its_keys(client, people_):
+    from tests.freetext.fixtures import png_bytes
+
+    sign_in(client, people_.tokens["alice"])
+    attempt, form = _theory_attempt(client)
+    client.post(
+        f"{attempt}/submit",
+        data={"csrf": csrf_of(form), "answer-q6": "My sketch"},
+        files={"answer-q6-image": ("cell.png", png_bytes(), "image/png")},
+    )
+    page = client.get(attempt).text
+    assert "Your answer: <strong>My sketch</strong>" in page
+    assert 'class="answer-image" src="data:image/png;base64,' in page
+    assert "text, image" not in page

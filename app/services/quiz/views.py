@@ -36,6 +36,7 @@ def question_views(assignment: Assignment, released: bool) -> list[dict[str, Any
             "points": q.points,
             "answer": None,
             "explanation": None,
+            "image": q.image,
         }
         if released:
             shown["answer"] = key_json(q.answer)

@@ -5,11 +5,9 @@ the quiz service's (``app.services.quiz``); these routes only turn forms into it
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.deps import catalog_of
@@ -22,14 +20,12 @@ from app.services.quiz.views import AttemptView, question_views
 from app.services.web_sessions import SignedIn
 from app.web import csrf
 from app.web.feedback import TEST_TEXT, FeedbackView
+from app.web.quiz_form import answers_body
 from app.web.routes.student import render_assignment
 from app.web.session import PageUser
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-FIELD = "answer-"
-"""Form fields ``answer-q1``...: one per question (several for a multiple choice)."""
 
 
 def _reader(request: Request, user: SignedIn) -> User:
@@ -39,21 +35,6 @@ def _reader(request: Request, user: SignedIn) -> User:
             raise NotFound("user")
         session.expunge(reader)
     return reader
-
-
-def answers_body(form: FormData, view_questions: list[dict[str, Any]]) -> bytes:
-    """The save's JSON from the form: every question of the form, an empty one cleared."""
-    answers: dict[str, Any] = {}
-    for question in view_questions:
-        name = FIELD + question["id"]
-        if question["type"] == "multiple":
-            chosen = [v for v in form.getlist(name) if isinstance(v, str)]
-            answers[question["id"]] = chosen or None
-        else:
-            value = form.get(name)
-            text = value.strip() if isinstance(value, str) else ""
-            answers[question["id"]] = text or None
-    return json.dumps({"answers": answers}).encode()
 
 
 @router.post("/courses/{course}/assignments/{quiz}/attempts")
@@ -133,7 +114,8 @@ async def save(request: Request, attempt_id: str, user: PageUser) -> Response:
         view = await run_in_threadpool(service.read, db, catalog, reader, attempt_id)
         if view.attempt.user_id != user.user_id:
             raise NotFound("attempt")
-        body = answers_body(form, question_views(view.assignment, False))
+        saved = json.loads(view.attempt.answers)
+        body = await answers_body(form, question_views(view.assignment, False), saved)
         view = await run_in_threadpool(service.save, db, catalog, reader, attempt_id, body)
     except NotFound:
         raise
@@ -167,8 +149,9 @@ async def submit(request: Request, attempt_id: str, user: PageUser) -> Response:
     if view.attempt.user_id != user.user_id:
         raise NotFound("attempt")
     if view.attempt.status == "open":
-        body = answers_body(form, question_views(view.assignment, False))
         try:
+            saved = json.loads(view.attempt.answers)
+            body = await answers_body(form, question_views(view.assignment, False), saved)
             await run_in_threadpool(service.save, db, catalog, reader, attempt_id, body)
         except NotFound:
             raise

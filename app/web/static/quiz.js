@@ -62,6 +62,10 @@ async function save() {
     const type = answer.headers.get("content-type") || "";
     const reply = type.startsWith("application/json") ? await answer.json() : {};
     if (answer.ok && reply.saved) {
+      // A chosen image is saved now: the next save must not send it again.
+      for (const input of form.querySelectorAll('input[type="file"]')) {
+        if (input.files.length) input.value = "";
+      }
       const at = new Date(reply.answered_at || Date.now());
       state.textContent = `Saved at ${at.toLocaleTimeString()}.${reply.late ? " (late)" : ""}`;
       state.dataset.state = "saved";
@@ -76,6 +80,21 @@ async function save() {
   } finally {
     inFlight = null;
   }
+}
+
+// A chosen image is shown at once (read as a data: URL, which the pages' policy allows).
+for (const input of document.querySelectorAll("input[type=file][data-preview]")) {
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    const preview = document.getElementById(input.dataset.preview);
+    if (!file || !preview) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      preview.src = reader.result;
+      preview.closest("figure").hidden = false;
+    };
+    reader.readAsDataURL(file);
+  });
 }
 
 if (form) {
