@@ -89,9 +89,7 @@ def test_the_order_is_stable_differs_per_question_and_labels_follow_it(
     assert names == sorted(names) and names != [e.student for e in first]
 
 
-def test_grades_claims_and_counts_are_in_the_queue(
-    db, people_: People, settings: Settings, theory
-):
+def test_grades_claims_and_counts_are_in_the_queue(db, people_: People, settings: Settings, theory):
     people.add_user(db, settings.catalog(), "erin", "instructor", "c1")
     ids = [answered(db, name) for name in students(db, settings, 4)]
     grade(db, user(db, "carol"), ids[0], theory, "q1", ["vanishing"])

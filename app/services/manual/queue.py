@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, aliased
 from app.db import now
 from app.models import CourseAssignment, FreeTextAnswer, GradingClaim, ManualGrade, User
 from app.services.dashboard.counted import counted_cells
-from graders import Assignment
+from app.services.errors import NotFound
+from graders import Assignment, Question
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,14 @@ class Queue:
                 continue
             return entry
         return None
+
+
+def free_text_question(assignment: Assignment, question_id: str) -> Question:
+    """The assignment's free-text question ``question_id``; :class:`NotFound` otherwise."""
+    found = next((q for q in assignment.free_text if q.id == question_id), None)
+    if found is None:
+        raise NotFound("free-text question")
+    return found
 
 
 def order_key(target_id: int, question_id: str, submission_id: str) -> str:
