@@ -98,7 +98,9 @@ function onKey(event) {
 if (form) {
   document.addEventListener("keydown", onKey);
   for (const box of items()) box.addEventListener("change", () => toggled(box));
-  document.getElementById("f-adjustment")?.addEventListener("change", () => {
+  const field = document.getElementById("f-adjustment");
+  field?.addEventListener("input", () => standing());
+  field?.addEventListener("change", () => {
     say(`Adjustment ${format(adjustment())}. ${standing()}`);
   });
   const insert = document.getElementById("f-insert");
