@@ -148,3 +148,47 @@ def test_an_image_is_shown_only_from_real_png_bytes(
     sign_in(client, people_.tokens["carol"])
     page = client.get(GRADING + "/q6").text
     assert 'src="data:image/png;base64,' in page and "My sketch" in page
+
+
+def test_moving_on_by_a_link_gives_up_the_claim_on_the_answer_left(
+    client: TestClient, people_: People, db, settings
+):
+    students(client, db, settings, 2)
+    sign_in(client, people_.tokens["carol"])
+    page = client.get(Q1).text
+    first = shown(page)
+    link = re.search(r'href="([^"]+)" id="next-ungraded"', page)
+    assert link, "the page links the next ungraded answer"
+    assert f"left={first}" in link.group(1)
+    client.get(link.group(1).replace("&amp;", "&"))
+    queue = client.get("/api/v1/courses/c1/assignments/rnn-theory/questions/q1/answers",
+                       headers=people_.auth("carol")).json()  # fmt: skip
+    held = {e["submission_id"]: e["claim"] for e in queue["entries"]}
+    assert held[first] is None and queue["claimed"] == 1
+
+
+def test_the_pages_queries_do_not_grow_with_the_answers(
+    client: TestClient, people_: People, db, settings
+):
+    from sqlalchemy import event
+
+    engine = client.app.state.db.engine  # type: ignore[attr-defined]
+
+    def count() -> int:
+        seen = []
+        listener = lambda *_: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(Q1 + f"?answer={ids['s00']}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    ids = students(client, db, settings, 2)
+    sign_in(client, people_.tokens["carol"])
+    count()  # the first view makes rubric version 1 and the claim
+    few = count()
+    for n in range(2, 12):
+        token = people.add_user(db, settings.catalog(), f"s{n:02d}", "student", "c1").token
+        ids[f"s{n:02d}"] = answer_theory(client, token, {"q1": f"answer {n}"})
+    assert count() == few
