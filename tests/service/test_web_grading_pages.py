@@ -9,12 +9,16 @@ import base64
 import re
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.models import ManualGrade
 from app.services import people
+from app.services.manual.answers import store_answers
+from app.web.grading_view import answer_view
+from graders import Answer, Attachment
 from tests.freetext.fixtures import png_bytes
 from tests.service.conftest import People
+from tests.service.test_queue import submit
 from tests.service.test_web_sessions import csrf_of, sign_in
 from tests.service.theory_answers import answer_theory
 
@@ -170,8 +174,6 @@ def test_moving_on_by_a_link_gives_up_the_claim_on_the_answer_left(
 def test_the_pages_queries_do_not_grow_with_the_answers(
     client: TestClient, people_: People, db, settings
 ):
-    from sqlalchemy import event
-
     engine = client.app.state.db.engine  # type: ignore[attr-defined]
 
     def count() -> int:
@@ -192,3 +194,25 @@ def test_the_pages_queries_do_not_grow_with_the_answers(
         token = people.add_user(db, settings.catalog(), f"s{n:02d}", "student", "c1").token
         ids[f"s{n:02d}"] = answer_theory(client, token, {"q1": f"answer {n}"})
     assert count() == few
+
+
+def test_a_notebook_answer_shows_only_its_own_real_images_and_no_markup(db, people_: People):
+
+    sid, _run = submit(db, "alice")
+    text = (
+        "See ![cell](attachment:cell.png) and ![fake](attachment:fake.png) "
+        "![far](https://example.org/x.png) <img src=x onerror=alert(1)>"
+    )
+    attachments = {
+        "cell.png": Attachment("cell.png", "image/png", png_bytes()),
+        "fake.png": Attachment("fake.png", "image/png", b"<svg onload=alert(1)></svg>"),
+    }
+    with db.session() as session:
+        store_answers(session, sid, {"q1": Answer("q1", text, attachments)})
+        shown = answer_view(session, sid, "q1")
+        missing = answer_view(session, sid, "q2")
+    assert shown.html.count('src="data:image/png;base64,') == 1
+    assert "example.org" not in shown.html and "<svg" not in shown.html
+    assert "onerror" not in shown.html.replace("onerror=alert(1)&gt;", "")
+    assert "&lt;img src=x" in shown.html
+    assert missing.empty
