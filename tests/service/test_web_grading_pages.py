@@ -216,3 +216,23 @@ def test_a_notebook_answer_shows_only_its_own_real_images_and_no_markup(db, peop
     assert "onerror" not in shown.html.replace("onerror=alert(1)&gt;", "")
     assert "&lt;img src=x" in shown.html
     assert missing.empty
+
+
+def test_names_and_name_order_are_kept_across_a_save(
+    client: TestClient, people_: People, db, settings
+):
+    students(client, db, settings)
+    sign_in(client, people_.tokens["carol"])
+    page = client.get(Q1 + "?names=1&order=name").text
+    first = shown(page)
+    assert "s00 (Answer" in page and "1 of 3, 3 left" in page
+    saved = client.post(
+        Q1,
+        data={"csrf": csrf_of(page), "answer": first, "item": "s2s-app", "action": "next",
+              "names": "1", "order": "name"},
+        follow_redirects=False,
+    )  # fmt: skip
+    location = saved.headers["location"]
+    assert "names=1" in location and "order=name" in location
+    after = client.get(location).text
+    assert "s01 (Answer" in after and "2 of 3, 2 left" in after
