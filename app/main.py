@@ -20,6 +20,7 @@ from app.routers import (
     attempts,
     courses,
     dashboards,
+    grading_queue,
     health,
     manual_grading,
     roster,
@@ -96,4 +97,5 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(assignment_settings.router)
     app.include_router(roster.router)
     app.include_router(manual_grading.router)
+    app.include_router(grading_queue.router)
     return app

@@ -12,6 +12,7 @@ from app.web.routes import (
     course_settings,
     dashboard,
     gradebook_page,
+    grading,
     overview,
     quiz,
     regrade_pages,
@@ -36,6 +37,7 @@ ROUTERS = (
     regrade_pages.router,
     gradebook_page.router,
     rubric_page.router,
+    grading.router,
 )
 """Every page group; a new one is a module in ``routes/`` added here."""
 

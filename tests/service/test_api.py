@@ -852,6 +852,8 @@ def test_no_operation_answers_a_server_error(
         ("POST", "/api/v1/courses/{course}/assignments/{assignment}/submissions"),
         # rnn-numpy has no free-text question to grade: tests/service/test_manual_api.py.
         ("PUT", "/api/v1/submissions/{submission_id}/answers/{question}/grade"),
+        # Nor a question to queue: tests/service/test_grading_queue_api.py.
+        ("GET", "/api/v1/courses/{course}/assignments/{assignment}/questions/{question}/answers"),
     }
 
 
