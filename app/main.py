@@ -22,6 +22,8 @@ from app.routers import (
     dashboards,
     health,
     manual_grading,
+    manual_release,
+    regrade_requests,
     roster,
     submissions,
     tokens,
@@ -96,4 +98,6 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(assignment_settings.router)
     app.include_router(roster.router)
     app.include_router(manual_grading.router)
+    app.include_router(manual_release.router)
+    app.include_router(regrade_requests.router)
     return app

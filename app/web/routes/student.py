@@ -19,6 +19,7 @@ from app.routers.submissions import clean_filename
 from app.services import submissions as service
 from app.services.access import course_assignment, valid_id
 from app.services.errors import NotFound, ServiceError, TooLarge
+from app.services.manual.shown import shown_record
 from app.services.quiz.deadlines import attempts_allowed
 from app.services.results.read import SubmissionRecord, submission_record
 from app.services.web_sessions import SignedIn
@@ -182,9 +183,9 @@ def _own_record(request: Request, user: SignedIn, submission_id: str) -> Submiss
     if valid_id(submission_id):
         with request.app.state.db.read_connection() as connection:
             record = submission_record(connection, submission_id, user.user_id)
-    if record is None or not record.visible_to(user.user_id):
-        raise not_found("submission")
-    return record
+            if record is not None and record.visible_to(user.user_id):
+                return shown_record(connection, record)
+    raise not_found("submission")
 
 
 @router.get("/submissions/{submission_id}")
