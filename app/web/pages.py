@@ -15,6 +15,7 @@ from app.web.routes import (
     overview,
     quiz,
     regrade_pages,
+    regrade_request_pages,
     review,
     roster_pages,
     signin,
@@ -33,6 +34,7 @@ ROUTERS = (
     course_settings.router,
     roster_pages.router,
     regrade_pages.router,
+    regrade_request_pages.router,
     gradebook_page.router,
 )
 """Every page group; a new one is a module in ``routes/`` added here."""

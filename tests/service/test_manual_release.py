@@ -14,6 +14,7 @@ from app.db import Database
 from app.models import ManualGradingEvent
 from tests.service import test_manual_api
 from tests.service.conftest import People
+from tests.service.test_web_sessions import csrf_of, sign_in
 
 settings = test_manual_api.settings
 answered = test_manual_api.answered
@@ -216,3 +217,38 @@ def test_the_gradebook_has_the_manual_score_once_graded_and_marks_pending_ones(
     wide = client.get("/api/v1/courses/c1/gradebook.csv?layout=wide", headers=carol).text
     alice_row = next(line for line in wide.splitlines() if line.startswith("alice,")).split(",")
     assert alice_row[header.index("theory")] == "2"
+
+
+def test_the_pages_release_by_form_and_refuse_a_bad_action_a_student_and_a_missing_token(
+    client: TestClient, people_: People, answered: str
+):
+    grade_q1(client, people_, answered)
+    settings_url = "/courses/c1/assignments/theory/settings"
+    form_url = "/courses/c1/assignments/theory/manual-release"
+    sign_in(client, people_.tokens["carol"])
+    page = client.get(settings_url)
+    assert page.status_code == 200 and "Release grades by hand" in page.text
+    assert "1 answer graded, 1 still pending" in page.text
+    token = csrf_of(page.text)
+    bad = client.post(form_url, data={"csrf": token, "action": "publish"})
+    assert bad.status_code == 422
+    assert client.post(form_url, data={"action": "release"}).status_code == 403
+    done = client.post(form_url, data={"csrf": token, "action": "release"}, follow_redirects=False)
+    assert done.status_code == 303 and "by_hand=released" in done.headers["location"]
+    assert "Withdraw release" in client.get(settings_url).text
+    requests = client.get("/courses/c1/regrade-requests")
+    assert requests.status_code == 200 and "No open regrade request." in requests.text
+    client.cookies.clear()
+    sign_in(client, people_.tokens["alice"])
+    mine = client.get(f"/submissions/{answered}")
+    assert "Names vanishing gradients" in mine.text and "Say &lt;why&gt; they vanish." in mine.text
+    student_token = csrf_of(mine.text)
+    assert (
+        client.post(form_url, data={"csrf": student_token, "action": "withdraw"}).status_code == 404
+    )
+    assert client.get("/courses/c1/regrade-requests").status_code == 404
+    asked = client.post(
+        f"/submissions/{answered}/regrade-requests",
+        data={"csrf": student_token, "question": "q2", "message": "Why pending?"},
+    )
+    assert asked.status_code == 409 and "not graded yet" in asked.text

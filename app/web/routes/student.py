@@ -19,6 +19,7 @@ from app.routers.submissions import clean_filename
 from app.services import submissions as service
 from app.services.access import course_assignment, valid_id
 from app.services.errors import NotFound, ServiceError, TooLarge
+from app.services.manual import requests
 from app.services.manual.shown import shown_record
 from app.services.quiz.deadlines import attempts_allowed
 from app.services.results.read import SubmissionRecord, submission_record
@@ -188,13 +189,29 @@ def _own_record(request: Request, user: SignedIn, submission_id: str) -> Submiss
     raise not_found("submission")
 
 
-@router.get("/submissions/{submission_id}")
-def submission_page(request: Request, submission_id: str, user: PageUser) -> Response:
-    """Where grading stands (updated by the page's script until it is done), and then every
-    test with its points and feedback."""
+def render_submission(
+    request: Request,
+    user: SignedIn,
+    submission_id: str,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    """A submission's page; for its author, their regrade requests and the forms to ask
+    for one (``errors`` by question when a request came back refused)."""
     record = _own_record(request, user, submission_id)
+    regrade = None
+    if record.user_id == user.user_id:
+        with request.app.state.db.reader() as session:
+            asked = requests.latest_by_question(requests.submission_requests(session, record.id))
+        regrade = {
+            "requests": asked,
+            "action": f"/submissions/{record.id}/regrade-requests",
+            "csrf": csrf.token_for(request, True),
+            "errors": errors or {},
+        }
     return render(
         "submission.html",
+        status_code=status_code,
         user=user,
         csrf=csrf.token_for(request, True),
         record=record,
@@ -202,7 +219,15 @@ def submission_page(request: Request, submission_id: str, user: PageUser) -> Res
         status_text=STATUS_TEXT,
         test_text=TEST_TEXT,
         final=record.status in FINAL,
+        regrade=regrade,
     )
+
+
+@router.get("/submissions/{submission_id}")
+def submission_page(request: Request, submission_id: str, user: PageUser) -> Response:
+    """Where grading stands (updated by the page's script until it is done), and then every
+    test with its points and feedback (and, for its author, their regrade requests)."""
+    return render_submission(request, user, submission_id)
 
 
 @router.get("/submissions/{submission_id}/status")
