@@ -111,7 +111,8 @@ def as_shown(
         best = Counted(best.submission_id, total, top, note)
     if part.pending_points:
         scale = (best.max_score or most) / most if most else 1.0
-        pending = f"{part.pending_points * scale:g} points pending grading"
+        amount = round(part.pending_points * scale, 2)
+        pending = f"{amount:g} point{'s' if amount != 1 else ''} pending grading"
         best = replace(best, note="; ".join(n for n in (best.note, pending) if n))
     return best
 

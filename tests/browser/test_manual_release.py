@@ -60,6 +60,11 @@ def graded(server: Server, ines: str) -> str:
             json={"items": ["s2s-app", "s2v-app", "wrong-kind"], "comment": COMMENT},
         )
         assert put.status_code == 200, put.text
+    with api(server, server.tokens["alice"]) as alice:
+        result = alice.get(f"/attempts/{attempt}").json()["result"]
+    q1 = next(t for t in result["tests"] if t["name"] == "q1")
+    assert (q1["status"], q1["score"], q1["manual"]["comment"]) == ("pending", 0.0, None)
+    assert result["manual"]["pending_points"] == 26
     return str(submission)
 
 

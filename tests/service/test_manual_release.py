@@ -252,3 +252,30 @@ def test_the_pages_release_by_form_and_refuse_a_bad_action_a_student_and_a_missi
         data={"csrf": student_token, "question": "q2", "message": "Why pending?"},
     )
     assert asked.status_code == 409 and "not graded yet" in asked.text
+
+
+def test_the_course_home_and_the_assignment_page_leave_unreleased_points_out_of_the_score(
+    client: TestClient, people_: People, answered: str
+):
+    grade_q1(client, people_, answered)
+    sign_in(client, people_.tokens["alice"])
+    home = client.get("/courses/c1").text
+    assert "1 / 4" in home and "3 points pending grading" in home and "2 / 4" not in home
+    page = client.get("/courses/c1/assignments/theory").text
+    assert "1 / 4" in page and "2 / 4" not in page and "status-needs-grading" in page
+    status = client.get(f"/submissions/{answered}/status").json()
+    assert (status["score"], status["status"]) == (1.0, "needs-grading")
+    client.put(RELEASE, headers=people_.auth("carol"))
+    home = client.get("/courses/c1").text
+    assert "2 / 4" in home and "1 point pending grading" in home
+
+
+def test_the_dashboard_counts_a_result_that_needs_grading_apart_from_the_histogram(
+    client: TestClient, people_: People, answered: str
+):
+    board = client.get(f"{BASE}/dashboard", headers=people_.auth("carol"))
+    assert board.status_code == 200, board.text
+    counts = board.json()["counts"]
+    assert (counts["needs_grading"], counts["scored"]) == (1, 0)
+    assert sum(b["count"] for b in board.json()["histogram"]) == 0
+    assert board.json()["mean_percent"] is None
