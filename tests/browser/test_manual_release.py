@@ -134,9 +134,16 @@ def test_released_grades_by_hand_reach_the_student_and_a_regrade_request_is_answ
     teacher_page.wait_for_url(re.compile(r".*/courses/demo/regrade-requests$"))
     item = teacher_page.locator(".regrade-request-item")
     assert item.count() == 1 and item.locator(".request-message").inner_text() == MESSAGE
-    href = item.get_by_role("link", name=re.compile("Open the answer")).get_attribute("href")
+    href = item.get_by_role("link", name=re.compile("Open the submission")).get_attribute("href")
     assert href == f"/courses/demo/submissions/{graded}"
+    item.locator("summary", has_text="The answer").click()
+    assert "Sequence-to-sequence RNN" in item.locator(".answer-text").inner_text()
+    assert "Graded by hand: 1.5 points." in item.inner_text()
     visits.snap(teacher_page, "requests-open")
+    teacher_page.goto(href)
+    assert "1.5 / 3" in teacher_page.locator("li.test").first.inner_text()
+    visits.snap(teacher_page, "the-answer")
+    teacher_page.go_back()
     item.get_by_label("Reply to alice").fill(REPLY)
     item.get_by_role("button", name=re.compile("Send reply")).click()
     teacher_page.wait_for_url(re.compile(r".*replied=\d+$"))

@@ -141,6 +141,10 @@ def test_a_student_asks_for_a_regrade_once_the_grade_shows_and_the_instructor_re
     assert blank.status_code == 422
     nope = client.post(url, json={"question": "q9", "message": "x"}, headers=alice)
     assert nope.status_code == 404
+    nul = client.post(url, json={"question": "q\u0000", "message": "x"}, headers=alice)
+    assert nul.status_code == 404
+    nul = client.post(url, json={"question": "double", "message": "a\u0000b"}, headers=alice)
+    assert nul.status_code == 422
     assert (
         client.post(
             url, json={"question": "q1", "message": "x"}, headers=people_.auth("bob")

@@ -22,6 +22,7 @@ from app.db import now
 from app.models import (
     Course,
     CourseAssignment,
+    FreeTextAnswer,
     ManualGrade,
     ManualGradingEvent,
     RegradeRequest,
@@ -52,6 +53,8 @@ class RequestView:
 
 def _text(value: str, what: str) -> str:
     text = value.strip()
+    if "\x00" in text:  # PostgreSQL stores no NUL in text
+        raise Invalid("invalid-request", "Invalid request", f"the {what} holds a NUL character")
     if not text:
         raise Invalid("invalid-request", "Invalid request", f"the {what} is empty")
     if len(text) > MAX_MESSAGE:
@@ -101,7 +104,7 @@ def ask(
 ) -> RegradeRequest:
     """A new open request by ``student`` on ``question`` of their own submission."""
     submission = None
-    if valid_id(submission_id) and 0 < len(question) <= 200:
+    if valid_id(submission_id) and 0 < len(question) <= 200 and question.isprintable():
         submission = session.scalar(
             select(Submission).where(Submission.id == submission_id).with_for_update()
         )
@@ -229,3 +232,40 @@ def request_view(session: Session, row: RegradeRequest) -> RequestView:
 def latest_by_question(views: list[RequestView]) -> dict[str, RequestView]:
     """The newest request per question (what a result page shows next to it)."""
     return {v.request.question_id: v for v in views}
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What an instructor answering a request reads beside it: the answer's text (free-text
+    questions) and its grade by hand, when there are."""
+
+    text: str | None
+    score: float | None
+
+
+def answers_for(session: Session, views: list[RequestView]) -> dict[int, Answered]:
+    """Per request id, the answer and grade by hand of its question (for instructors)."""
+    ids = sorted({v.request.submission_id for v in views})
+    if not ids:
+        return {}
+    texts = {
+        (sid, qid): text
+        for sid, qid, text in session.execute(
+            select(
+                FreeTextAnswer.submission_id, FreeTextAnswer.question_id, FreeTextAnswer.text
+            ).where(FreeTextAnswer.submission_id.in_(ids))
+        ).all()
+    }
+    scores = {
+        (sid, qid): score
+        for sid, qid, score in session.execute(
+            select(ManualGrade.submission_id, ManualGrade.question_id, ManualGrade.score).where(
+                ManualGrade.submission_id.in_(ids)
+            )
+        ).all()
+    }
+    out = {}
+    for v in views:
+        key = (v.request.submission_id, v.request.question_id)
+        out[v.request.id] = Answered(texts.get(key), scores.get(key))
+    return out

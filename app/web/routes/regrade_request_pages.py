@@ -67,6 +67,7 @@ def requests_page(
     with request.app.state.db.reader() as session:
         _person, taught = course_of(session, user, course)
         views = service.course_requests(session, taught, None if shown == "all" else shown)
+        answers = service.answers_for(session, views)
     return render(
         "instructor/regrade_requests.html",
         status_code=status_code,
@@ -74,6 +75,7 @@ def requests_page(
         csrf=csrf.token_for(request, True),
         course=taught,
         views=views,
+        answers=answers,
         shown=shown,
         errors=errors or {},
         replied=replied,
