@@ -195,8 +195,8 @@ import maps ``SIS Login ID`` (the Markwell name) to its users' username."""
 def wide_rows(session: Session, course: Course) -> list[list[str]]:
     """The gradebook for an LMS import: a header (``WIDE_LEADING``, then one column per
     assignment, by id), then one row per student with the score that counts for each
-    (empty without one). Every cell is neutralised as ``graders.text_cell`` does, so none
-    reaches a spreadsheet as a formula."""
+    (empty without one, ``pending`` while parts wait for a grader). Every cell is
+    neutralised as ``graders.text_cell`` does, so none reaches a spreadsheet as a formula."""
     targets = course_assignments(session, course)
     header = [*WIDE_LEADING, *(t.assignment for t in targets)]
     scores: dict[str, dict[str, str]] = {}
