@@ -42,8 +42,9 @@ def api(server: Server, token: str) -> httpx.Client:
 
 
 @pytest.fixture(scope="module")
-def graded(server: Server, ines: str) -> str:
-    """alice's submitted rnn-theory attempt, q1 graded by ines and not released: its id."""
+def graded(server: Server, ines: str) -> tuple[str, str]:
+    """alice's submitted rnn-theory attempt, q1 graded by ines and not released: the
+    submission's id and the attempt's."""
     answers = json.loads(SEED.read_text())["answers"]
     with api(server, server.tokens["alice"]) as alice:
         started = alice.post("/courses/demo/assignments/rnn-theory/attempts")
@@ -65,7 +66,7 @@ def graded(server: Server, ines: str) -> str:
     q1 = next(t for t in result["tests"] if t["name"] == "q1")
     assert (q1["status"], q1["score"], q1["manual"]["comment"]) == ("pending", 0.0, None)
     assert result["manual"]["pending_points"] == 26
-    return str(submission)
+    return str(submission), str(attempt)
 
 
 def sign_in(page, token: str) -> None:
@@ -88,10 +89,11 @@ def q1(page):
 
 
 def test_released_grades_by_hand_reach_the_student_and_a_regrade_request_is_answered(
-    page, teacher_page, server: Server, visits: Visits, ines: str, graded: str
+    page, teacher_page, server: Server, visits: Visits, ines: str, graded: tuple[str, str]
 ):
+    submission, attempt = graded
     sign_in(page, server.tokens["alice"])
-    page.goto(f"/submissions/{graded}")
+    page.goto(f"/submissions/{submission}")
     visits.snap(page, "student-before-release")
     part = q1(page)
     assert part.locator(".test-points").inner_text() == "— / 3"
@@ -135,7 +137,7 @@ def test_released_grades_by_hand_reach_the_student_and_a_regrade_request_is_answ
     item = teacher_page.locator(".regrade-request-item")
     assert item.count() == 1 and item.locator(".request-message").inner_text() == MESSAGE
     href = item.get_by_role("link", name=re.compile("Open the submission")).get_attribute("href")
-    assert href == f"/courses/demo/submissions/{graded}"
+    assert href == f"/courses/demo/submissions/{submission}"
     item.locator("summary", has_text="The answer").click()
     assert "Sequence-to-sequence RNN" in item.locator(".answer-text").inner_text()
     assert "Graded by hand: 1.5 points." in item.inner_text()
@@ -157,3 +159,10 @@ def test_released_grades_by_hand_reach_the_student_and_a_regrade_request_is_answ
     assert "Regrade request answered" in part.inner_text()
     assert REPLY in part.locator(".request-reply").inner_text()
     visits.snap(page, "student-reply")
+
+    page.goto(f"/attempts/{attempt}")
+    part = q1(page)
+    assert REPLY in part.locator(".request-reply").inner_text()
+    assert part.locator(".grader-comment").inner_text() == COMMENT
+    assert "Ask for a regrade" in part.inner_text()
+    visits.snap(page, "attempt-page-reply")

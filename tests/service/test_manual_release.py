@@ -283,3 +283,26 @@ def test_the_dashboard_counts_a_result_that_needs_grading_apart_from_the_histogr
     assert (counts["needs_grading"], counts["scored"]) == (1, 0)
     assert sum(b["count"] for b in board.json()["histogram"]) == 0
     assert board.json()["mean_percent"] is None
+
+
+def test_a_request_sent_from_a_page_goes_back_only_to_the_students_own_pages(
+    client: TestClient, people_: People, answered: str
+):
+    sign_in(client, people_.tokens["alice"])
+    token = csrf_of(client.get(f"/submissions/{answered}").text)
+    form = {"csrf": token, "question": "double", "message": "Hm <b>?</b>"}
+    away = client.post(
+        f"/submissions/{answered}/regrade-requests",
+        data={**form, "back": "https://elsewhere.example/"},
+        follow_redirects=False,
+    )
+    assert away.status_code == 303
+    assert away.headers["location"] == f"/submissions/{answered}?asked=1"
+    page = client.get(away.headers["location"]).text
+    assert "Regrade request open" in page and "Hm &lt;b&gt;?&lt;/b&gt;" in page
+    again = client.post(
+        f"/submissions/{answered}/regrade-requests",
+        data={**form, "back": "/attempts/" + "a" * 32},
+        follow_redirects=False,
+    )
+    assert again.status_code == 409 and "already open" in again.text

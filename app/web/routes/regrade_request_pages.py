@@ -5,6 +5,7 @@ question; the course's instructors read the requests on "Regrade requests" and r
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -22,6 +23,8 @@ from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+BACK = re.compile(r"/attempts/[0-9a-f]{32}")
+"""Where a request sent from a quiz attempt's page goes back to."""
 RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Shown = Literal["open", "answered", "withdrawn", "all"]
 
@@ -51,7 +54,10 @@ async def ask(request: Request, submission_id: str, user: PageUser) -> Response:
         return await run_in_threadpool(
             render_submission, request, user, submission_id, status, {question: refused.detail}
         )
-    return RedirectResponse(f"/submissions/{submission_id}?asked=1", status_code=303)
+    back = _text(form.get("back"))
+    if not BACK.fullmatch(back):  # only the quiz attempt's own page, never elsewhere
+        back = f"/submissions/{submission_id}"
+    return RedirectResponse(f"{back}?asked=1", status_code=303)
 
 
 def requests_page(

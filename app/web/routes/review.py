@@ -29,7 +29,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]")
 
 def _taught_record(request: Request, user: SignedIn, course: str, sid: str) -> SubmissionRecord:
     """The submission, if it belongs to ``course`` and the reader teaches it; else 404."""
-    record = None
     if valid_id(sid):
         with request.app.state.db.read_connection() as connection:
             record = submission_record(connection, sid, user.user_id)

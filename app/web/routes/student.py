@@ -189,6 +189,22 @@ def _own_record(request: Request, user: SignedIn, submission_id: str) -> Submiss
     raise not_found("submission")
 
 
+def regrade_forms(
+    request: Request, submission_id: str, errors: dict[str, str] | None = None, back: str = ""
+) -> dict[str, Any]:
+    """What a result page needs for its author's regrade requests: the latest per question,
+    where the form goes (and ``back``: the page to come back to), and refusals by question."""
+    with request.app.state.db.reader() as session:
+        asked = requests.latest_by_question(requests.submission_requests(session, submission_id))
+    return {
+        "requests": asked,
+        "action": f"/submissions/{submission_id}/regrade-requests",
+        "csrf": csrf.token_for(request, True),
+        "errors": errors or {},
+        "back": back,
+    }
+
+
 def render_submission(
     request: Request,
     user: SignedIn,
@@ -201,14 +217,7 @@ def render_submission(
     record = _own_record(request, user, submission_id)
     regrade = None
     if record.user_id == user.user_id:
-        with request.app.state.db.reader() as session:
-            asked = requests.latest_by_question(requests.submission_requests(session, record.id))
-        regrade = {
-            "requests": asked,
-            "action": f"/submissions/{record.id}/regrade-requests",
-            "csrf": csrf.token_for(request, True),
-            "errors": errors or {},
-        }
+        regrade = regrade_forms(request, record.id, errors)
     return render(
         "submission.html",
         status_code=status_code,
