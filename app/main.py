@@ -23,6 +23,8 @@ from app.routers import (
     grading_queue,
     health,
     manual_grading,
+    manual_release,
+    regrade_requests,
     roster,
     submissions,
     tokens,
@@ -98,4 +100,6 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(roster.router)
     app.include_router(manual_grading.router)
     app.include_router(grading_queue.router)
+    app.include_router(manual_release.router)
+    app.include_router(regrade_requests.router)
     return app

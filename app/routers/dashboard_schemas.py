@@ -80,6 +80,11 @@ class CountsOut(Out):
     scored: int = Field(description="students with a counted score")
     pending: int = Field(description="students waiting for their first result")
     submissions: int
+    needs_grading: int = Field(
+        0,
+        description="students whose counted result has parts waiting for a grader: not in "
+        "`scored`, the histogram or the mean",
+    )
 
 
 class BinOut(Out):

@@ -24,6 +24,7 @@ from app.models import Submission
 from app.routers.schemas import Queued, SubmissionOut, SubmissionPage
 from app.services import submissions as service
 from app.services.access import course_assignment, valid_id
+from app.services.manual.shown import shown_record, shown_records
 from app.services.results.read import record_page, records_query, submission_record
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
@@ -150,8 +151,10 @@ def _read_submission(
             if valid_id(submission_id)
             else None
         )
-    if record is None or not record.visible_to(caller):
-        raise not_found("submission")
+        if record is None or not record.visible_to(caller):
+            raise not_found("submission")
+        # Grades by hand reach a student only once released (shown_record).
+        record = shown_record(connection, record)
     return record.to_json_bytes()
 
 
@@ -165,6 +168,7 @@ def my_submissions(
     """The caller's own submissions, newest first."""
     query = records_query().where(Submission.user_id == user.id)
     records, total = record_page(session, query, limit, offset)
+    records = shown_records(session, records)
     return SubmissionPage(
         items=[SubmissionOut.of(r) for r in records], total=total, limit=limit, offset=offset
     )

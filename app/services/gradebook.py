@@ -11,7 +11,9 @@ extension given later forgives it. A student with no graded result gets an empty
 the state of their latest submission (``queued``, ``running``, ``error``: regrade it), or
 ``missing`` with no submission at all; a ``rejected`` one (not gradable, the student's
 doing) scores 0. A result with parts waiting for a grader (``needs-grading``) counts with
-the points given so far, and its cell says ``needs-grading`` until they are graded.
+the points given so far, and its cell says ``needs-grading`` until they are graded, with
+the points still to come in ``pending_points`` (in the course's points); the wide layout
+writes ``pending`` for it rather than a number that would read as a low grade.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Course, CourseAssignment, Enrolment, GradingRun, User
+from app.models import Course, CourseAssignment, Enrolment, GradingRun, TestRow, User
 from app.services.dashboard.counted import counted_cells
 from app.services.late import counted
 from graders import score_cell, text_cell
@@ -43,7 +45,11 @@ COLUMNS = (
     "submitted_at",
     "submission",
     "note",
+    "pending_points",
 )
+
+PENDING = "pending"
+"""The wide layout's cell for a score with parts still waiting for a grader."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class Entry:
     submitted_at: datetime | None = None
     submission: str = ""
     note: str = ""
+    pending_points: float | None = None
+    """Points of the parts waiting for a grader (``None``: none wait)."""
 
 
 def course_assignments(session: Session, course: Course) -> list[CourseAssignment]:
@@ -102,27 +110,57 @@ def entries(session: Session, course: Course) -> list[Entry]:
             cells.c.scored,
             GradingRun.score,
             GradingRun.max_score,
+            cells.c.run_id,
         ).outerjoin(GradingRun, GradingRun.id == cells.c.run_id)
     ).all()
     by_cell = {(row[0], row[1]): row for row in rows}
+    waiting = _pending_points(session, [row[11] for row in rows if row[4] == "needs-grading"])
     out = []
     for user_id, name in students:
         for target in targets:
             row = by_cell.get((user_id, target.id))
-            out.append(_entry(name, by_id[target.id], row))
+            out.append(_entry(name, by_id[target.id], row, waiting))
     return out
 
 
-def _entry(student: str, target: CourseAssignment, row: Any) -> Entry:
+def _pending_points(session: Session, run_ids: list[int]) -> dict[int, float]:
+    """Per run, the points of its tests waiting for a grader."""
+    if not run_ids:
+        return {}
+    return {
+        run_id: float(most or 0.0)
+        for run_id, most in session.execute(
+            select(TestRow.run_id, func.sum(TestRow.max_score))
+            .where(TestRow.run_id.in_(run_ids), TestRow.status == "pending")
+            .group_by(TestRow.run_id)
+        ).all()
+    }
+
+
+def _entry(student: str, target: CourseAssignment, row: Any, waiting: dict[int, float]) -> Entry:
     """One cell from its counted row (``None``: no submission)."""
     if row is None:
         return Entry(student, target.assignment, "missing")
-    _, _, sid, submitted_at, status, score, most, days, scored, raw, raw_max = row
+    _, _, sid, submitted_at, status, score, most, days, scored, raw, raw_max, run_id = row
     note = ""
     if scored:
         # The note says what the late policy did; the score itself is the database's.
         note = counted(target, raw or 0.0, raw_max or 0.0, days)[2]
-    return Entry(student, target.assignment, status, score, most, days, submitted_at, sid, note)
+    pending = waiting.get(run_id) if status == "needs-grading" else None
+    if pending and target.points is not None and raw_max:
+        pending = pending * target.points / raw_max  # in the course's points, as the score
+    return Entry(
+        student,
+        target.assignment,
+        status,
+        score,
+        most,
+        days,
+        submitted_at,
+        sid,
+        note,
+        round(pending, 6) if pending else None,
+    )
 
 
 def gradebook_csv(session: Session, course: Course) -> str:
@@ -143,6 +181,7 @@ def gradebook_csv(session: Session, course: Course) -> str:
                 cell.submitted_at.isoformat() if cell.submitted_at else "",
                 cell.submission,
                 text_cell(cell.note),
+                "" if cell.pending_points is None else score_cell(cell.pending_points),
             ]
         )
     return out.getvalue()
@@ -156,14 +195,17 @@ import maps ``SIS Login ID`` (the Markwell name) to its users' username."""
 def wide_rows(session: Session, course: Course) -> list[list[str]]:
     """The gradebook for an LMS import: a header (``WIDE_LEADING``, then one column per
     assignment, by id), then one row per student with the score that counts for each
-    (empty without one). Every cell is neutralised as ``graders.text_cell`` does, so none
-    reaches a spreadsheet as a formula."""
+    (empty without one, ``pending`` while parts wait for a grader). Every cell is
+    neutralised as ``graders.text_cell`` does, so none reaches a spreadsheet as a formula."""
     targets = course_assignments(session, course)
     header = [*WIDE_LEADING, *(t.assignment for t in targets)]
     scores: dict[str, dict[str, str]] = {}
     for cell in entries(session, course):
         row = scores.setdefault(cell.student, {})
-        row[cell.assignment] = "" if cell.score is None else score_cell(cell.score)
+        if cell.status == "needs-grading":
+            row[cell.assignment] = PENDING
+        else:
+            row[cell.assignment] = "" if cell.score is None else score_cell(cell.score)
     rows = [header]
     for student, by_assignment in scores.items():
         rows.append(

@@ -4,7 +4,7 @@ ever selected (no HTTP here: the routes turn this into pages)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from app.models import Course, CourseAssignment, Enrolment, GradingRun, QuizAttempt, Submission
 from app.models.vocabulary import Role
 from app.services.late import counted, late_days
+from app.services.manual.shown import Withheld, shown_records, withheld
 from app.services.quiz.deadlines import attempts_allowed
 from app.services.results.read import SubmissionRecord, record_page, records_query
 from graders import Catalog
 
 SCORED = ("graded", "needs-grading")
+_NONE = Withheld(0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,31 @@ def counted_submission(
     return best
 
 
+def as_shown(
+    target: CourseAssignment,
+    best: Counted,
+    rows: list[tuple[str, datetime, str | None, float | None, float | None]],
+    held: dict[str, Withheld],
+) -> Counted:
+    """``best`` as its author sees it: without the points given by hand and not released,
+    and the points still to come said in the note (never read as lost)."""
+    part = held.get(best.submission_id or "")
+    if part is None or best.submission_id is None:
+        return best
+    row = next(r for r in rows if r[0] == best.submission_id)
+    most = row[4] or 0.0
+    if part.points:
+        days = late_days(row[1], target.due_at)
+        total, top, note = counted(target, (row[3] or 0.0) - part.points, most, days)
+        best = Counted(best.submission_id, total, top, note)
+    if part.pending_points:
+        scale = (best.max_score or most) / most if most else 1.0
+        amount = round(part.pending_points * scale, 2)
+        pending = f"{amount:g} point{'s' if amount != 1 else ''} pending grading"
+        best = replace(best, note="; ".join(n for n in (best.note, pending) if n))
+    return best
+
+
 def _my_rows(
     session: Session, user_id: int, target_ids: list[int]
 ) -> dict[int, list[tuple[str, datetime, str | None, float | None, float | None, str]]]:
@@ -145,10 +172,15 @@ def course_standing(
             .group_by(QuizAttempt.course_assignment_id)
         ).all()
     )
+    held = withheld(session, [r[0] for rows in mine.values() for r in rows])
     standings = []
     for target in targets:
         rows = mine.get(target.id, [])
-        best = counted_submission(target, [r[:5] for r in rows])
+        scored = [r[:5] for r in rows]
+        best = as_shown(target, counted_submission(target, scored), scored, held)
+        status = rows[-1][5] if rows else "not submitted"
+        if status == "graded" and rows and held.get(rows[-1][0], _NONE).pending_points:
+            status = "needs-grading"
         entry = catalog.get(target.assignment)
         quiz = entry is not None and entry.kind == "quiz"
         limit = attempts_allowed(target, entry) if quiz and entry else target.attempt_limit
@@ -164,7 +196,7 @@ def course_standing(
                 best=best.score,
                 max_score=best.max_score,
                 counted_id=best.submission_id,
-                status=rows[-1][5] if rows else "not submitted",
+                status=status,
                 note=best.note,
             )
         )
@@ -179,8 +211,10 @@ def my_submissions(
         Submission.user_id == user_id, Submission.course_assignment_id == target.id
     )
     records, _total = record_page(session, query, limit, 0)
-    rows = _my_rows(session, user_id, [target.id]).get(target.id, [])
-    return records, counted_submission(target, [r[:5] for r in rows])
+    rows = [r[:5] for r in _my_rows(session, user_id, [target.id]).get(target.id, [])]
+    held = withheld(session, [r[0] for r in rows])
+    best = as_shown(target, counted_submission(target, rows), rows, held)
+    return shown_records(session, records), best
 
 
 def my_attempts(session: Session, user_id: int, target: CourseAssignment) -> list[QuizAttempt]:

@@ -561,6 +561,7 @@ def test_no_route_shows_a_key_before_the_instructor_releases_them(
         "label": "90-100",
         "mistake": "wrong",
         "test": "q1",
+        "request_id": "1",
     }
     for path in every_get(client, known):
         for who, headers in (("alice", alice), ("carol", carol)):

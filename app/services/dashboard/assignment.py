@@ -31,10 +31,13 @@ class Counts:
     late: int
     not_submitted: int
     scored: int
-    """Students with a counted score (graded, needs-grading, or rejected: 0)."""
+    """Students with a counted score (graded, or rejected: 0); not ``needs_grading`` ones."""
     pending: int
     """Students with no counted result whose latest submission waits to be graded."""
     submissions: int
+    needs_grading: int = 0
+    """Students whose counted result has parts waiting for a grader: counted apart, out of
+    the histogram and the mean, so their points to come never read as zero."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ def _totals(
     enrolled = session.scalar(select(func.count()).select_from(roster)) or 0
     early = c.first_at <= target.due_at if target.due_at is not None else c.first_at.is_not(None)
     # Grouped by bin (null: no score), so each cell's bin is worked out once.
-    label = case((c.percent.is_not(None), score_bin_of(c.percent))).label("bin")
+    waiting = c.status == "needs-grading"
+    label = case((c.percent.is_not(None) & ~waiting, score_bin_of(c.percent))).label("bin")
     groups = session.execute(
         select(
             label,
@@ -160,6 +164,7 @@ def _totals(
             func.sum(c.attempts),
             func.sum(c.percent),
             func.max(c.max_score),
+            func.sum(case((waiting, 1), else_=0)),
         ).group_by(label)
     ).all()
     by_bin = {g[0]: int(g[1]) for g in groups if g[0] is not None}
@@ -169,7 +174,8 @@ def _totals(
     pending = sum(int(g[3] or 0) for g in groups)
     submissions = sum(int(g[4] or 0) for g in groups)
     n_scored = sum(by_bin.values())
-    total_percent = sum(float(g[5] or 0.0) for g in groups)
+    needs_grading = sum(int(g[7] or 0) for g in groups)
+    total_percent = sum(float(g[5] or 0.0) for g in groups if g[0] is not None)
     maxima = [float(g[6]) for g in groups if g[6] is not None]
     mean = total_percent / n_scored if n_scored else None
     most = max(maxima) if maxima else None
@@ -182,6 +188,7 @@ def _totals(
         scored=n_scored,
         pending=pending,
         submissions=submissions,
+        needs_grading=needs_grading,
     )
     histogram = [Bin(b.label, b.lower, b.upper, by_bin.get(b.label, 0)) for b in SCORE_BINS]
     return (

@@ -86,7 +86,11 @@ def bin_students(
     query = (
         select(User.name, c.status, c.score, c.max_score, c.percent, c.late, c.submission_id)
         .join(User, User.id == c.user_id)
-        .where(c.percent.is_not(None), score_bin_of(c.percent) == label)
+        .where(
+            c.percent.is_not(None),
+            c.status != "needs-grading",
+            score_bin_of(c.percent) == label,
+        )
         .order_by(User.name)
     )
     return _page(

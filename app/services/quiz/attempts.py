@@ -264,14 +264,14 @@ def read(db: Database, catalog: Catalog, user: User, attempt_id: str) -> Attempt
         assignment = quiz_of(catalog, attempt.course_assignment)
         stamp = now()
         if not expired(attempt, attempt.course_assignment, stamp):
-            return attempt_view(session, attempt, assignment, stamp)
+            return attempt_view(session, attempt, assignment, stamp, user.id)
     try:
         with db.session() as session:
             attempt = _attempt(session, db, attempt_id, user, lock=True, own=False)
             stamp = now()
             if expired(attempt, attempt.course_assignment, stamp):
                 close(session, attempt, attempt.course_assignment, assignment, stamp)
-            return attempt_view(session, attempt, assignment, stamp)
+            return attempt_view(session, attempt, assignment, stamp, user.id)
     except ServiceError:
         raise
     except Exception:
@@ -280,7 +280,7 @@ def read(db: Database, catalog: Catalog, user: User, attempt_id: str) -> Attempt
         log.exception("closing expired attempt %s on a read failed", attempt_id)
     with db.reader() as session:
         attempt = _attempt(session, db, attempt_id, user, lock=False, own=False)
-        return attempt_view(session, attempt, assignment, now())
+        return attempt_view(session, attempt, assignment, now(), user.id)
 
 
 def save(db: Database, catalog: Catalog, user: User, attempt_id: str, body: bytes) -> AttemptView:

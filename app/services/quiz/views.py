@@ -10,10 +10,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Course, CourseAssignment, QuizAttempt, User
+from app.models import (
+    Course,
+    CourseAssignment,
+    Enrolment,
+    GradingRun,
+    QuizAttempt,
+    Submission,
+    User,
+)
 from app.services.late import late_days
+from app.services.manual.shown import shown_current
 from app.services.quiz.deadlines import closes_at, deadline
-from app.services.results.read import current_result
 from app.services.results.schema import ResultOut
 from graders import Assignment
 
@@ -101,13 +109,30 @@ class AttemptView:
 
 
 def attempt_view(
-    session: Session, attempt: QuizAttempt, assignment: Assignment, moment: datetime
+    session: Session,
+    attempt: QuizAttempt,
+    assignment: Assignment,
+    moment: datetime,
+    reader_id: int | None = None,
 ) -> AttemptView:
-    """``attempt`` as it stands at ``moment``."""
+    """``attempt`` as it stands at ``moment`` for ``reader_id`` (its author when ``None``):
+    grades by hand only as the reader may see them."""
     target = attempt.course_assignment
     course = session.scalar(select(Course.slug).where(Course.id == target.course_id)) or ""
     user = session.scalar(select(User.name).where(User.id == attempt.user_id)) or ""
     result = None
     if attempt.submission_id is not None:
-        result = current_result(session, attempt.submission_id)
+        text = session.scalar(
+            select(GradingRun.result)
+            .join(Submission, Submission.current_run_id == GradingRun.id)
+            .where(Submission.id == attempt.submission_id)
+        )
+        role = None
+        if reader_id is not None and reader_id != attempt.user_id:
+            role = session.scalar(
+                select(Enrolment.role).where(
+                    Enrolment.user_id == reader_id, Enrolment.course_id == target.course_id
+                )
+            )
+        result = shown_current(session, attempt.submission_id, text, role == "instructor")
     return AttemptView(attempt, course, user, target, assignment, result, moment)

@@ -18,6 +18,35 @@ def _absent(value: Any) -> bool:
     return value is None
 
 
+class AppliedItemOut(BaseModel):
+    """A rubric item a grader applied, as the rubric version of the grade words it."""
+
+    id: str
+    text: str
+    points: float
+
+
+class ManualPartOut(BaseModel):
+    """A part graded by hand, as the reader may see it: until the instructor releases the
+    grades by hand, a student sees it `pending` with `graded` false and no items or comment."""
+
+    graded: bool = Field(description="whether its grade is shown (graded and released)")
+    items: list[AppliedItemOut] = Field(default_factory=list)
+    adjustment: float | None = None
+    comment: str | None = Field(default=None, description="the grader's comment")
+    rubric_version: int | None = None
+
+
+class ManualSummaryOut(BaseModel):
+    """The parts of a result graded by hand, as the reader sees them."""
+
+    released: bool = Field(description="whether the instructor released the grades by hand")
+    pending: int = Field(description="hand-graded parts not shown yet (not graded or released)")
+    pending_points: float = Field(
+        description="their points, not in `score`: they are to come, not lost"
+    )
+
+
 class TestOut(BaseModel):
     """One test: a function's output (``lstm_cell_forward/c_next``) or a question (``q3``)."""
 
@@ -33,6 +62,9 @@ class TestOut(BaseModel):
         default=None,
         exclude_if=_absent,
         description="the known mistake the output matched, when one did",
+    )
+    manual: ManualPartOut | None = Field(
+        default=None, exclude_if=_absent, description="a part graded by hand (absent: automatic)"
     )
 
 
@@ -76,4 +108,7 @@ class ResultOut(BaseModel):
         default=None,
         exclude_if=_absent,
         description="the cells that failed, hit a limit or were not run (absent: none)",
+    )
+    manual: ManualSummaryOut | None = Field(
+        default=None, exclude_if=_absent, description="the parts graded by hand (absent: none)"
     )

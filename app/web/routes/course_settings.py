@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from app.deps import catalog_of
 from app.services import assignment_settings as service
 from app.services.errors import Conflict, Invalid
+from app.services.manual import release as manual_release
 from app.services.quiz import keys
 from app.services.web_sessions import SignedIn
 from app.web import csrf
@@ -74,6 +75,10 @@ def settings_page(
         current = service.read_settings(session, catalog_of(request.app), target, person)
         changes, total = service.history(session, target, person, limit=100)
         taught = target.course
+        entry = catalog_of(request.app).get(assignment)
+        by_hand = (
+            manual_release.release_state(session, target) if entry and entry.free_text else None
+        )
     return render(
         "instructor/assignment_settings.html",
         status_code=status_code,
@@ -91,7 +96,15 @@ def settings_page(
         policy_text=POLICY_TEXT,
         changes=[(c, shown(c.field, c.old), shown(c.field, c.new)) for c in changes],
         total=total,
-        **{"saved": None, "released": None, "closed": None, "conflict": None, **context},
+        by_hand=by_hand,
+        **{
+            "saved": None,
+            "released": None,
+            "closed": None,
+            "conflict": None,
+            "by_hand_done": None,
+            **context,
+        },
     )
 
 
@@ -104,11 +117,21 @@ def assignment_settings(
     tz: Zone = None,
     saved: Count = None,
     closed: Count = None,
+    by_hand: Annotated[str | None, Query(pattern="^(released|withdrawn)$")] = None,
 ) -> Response:
-    """One assignment's settings form, its change history, and a quiz's keys."""
+    """One assignment's settings form, its change history, a quiz's keys, and the release
+    of the grades by hand."""
     released = closed is not None
     return settings_page(
-        request, user, course, assignment, tz, saved=saved, released=released, closed=closed
+        request,
+        user,
+        course,
+        assignment,
+        tz,
+        saved=saved,
+        released=released,
+        closed=closed,
+        by_hand_done=by_hand,
     )
 
 
@@ -184,5 +207,40 @@ async def release_keys(request: Request, course: str, assignment: str, user: Pag
     query = {"closed": closed, **({"tz": zone_name} if zone_name else {})}
     return RedirectResponse(
         f"/courses/{course}/assignments/{assignment}/settings?{urlencode(query)}#keys",
+        status_code=303,
+    )
+
+
+def _release_by_hand(
+    request: Request, user: SignedIn, course: str, assignment: str, withdraw: bool
+) -> str:
+    with request.app.state.db.session() as session:
+        person, target = assignment_of(session, user, course, assignment)
+        if withdraw:
+            manual_release.unrelease(session, person, target)
+            return "withdrawn"
+        manual_release.release(session, person, target)
+        return "released"
+
+
+@router.post("/courses/{course}/assignments/{assignment}/manual-release")
+async def release_by_hand(
+    request: Request, course: str, assignment: str, user: PageUser
+) -> Response:
+    """Release the grades by hand to the students (``action=release``) or withdraw the
+    release (``action=withdraw``); back to the page, which says which was done."""
+    form = await request.form()
+    csrf.check(request, form, signed_in=True)
+    action = form.get("action")
+    if action not in ("release", "withdraw"):
+        raise Invalid("invalid-request", "Invalid request", "action is release or withdraw")
+    done = await run_in_threadpool(
+        _release_by_hand, request, user, course, assignment, action == "withdraw"
+    )
+    sent_zone = form.get("tz")
+    zone_name = sent_zone if isinstance(sent_zone, str) and zone_named(sent_zone) else None
+    query = {"by_hand": done, **({"tz": zone_name} if zone_name else {})}
+    return RedirectResponse(
+        f"/courses/{course}/assignments/{assignment}/settings?{urlencode(query)}#by-hand",
         status_code=303,
     )

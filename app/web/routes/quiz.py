@@ -5,6 +5,7 @@ the quiz service's (``app.services.quiz``); these routes only turn forms into it
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,7 +22,7 @@ from app.services.web_sessions import SignedIn
 from app.web import csrf
 from app.web.feedback import TEST_TEXT, FeedbackView
 from app.web.quiz_form import answers_body
-from app.web.routes.student import render_assignment
+from app.web.routes.student import regrade_forms, render_assignment
 from app.web.session import PageUser
 from app.web.templating import render
 
@@ -59,7 +60,12 @@ async def start(request: Request, course: str, quiz: str, user: PageUser) -> Res
 
 
 def _page(
-    request: Request, user: SignedIn, view: AttemptView, error: str = "", status_code: int = 200
+    request: Request,
+    user: SignedIn,
+    view: AttemptView,
+    error: str = "",
+    status_code: int = 200,
+    regrade: dict[str, Any] | None = None,
 ) -> Response:
     attempt = view.attempt
     result = view.result
@@ -84,6 +90,7 @@ def _page(
         feedback=feedback,
         test_text=TEST_TEXT,
         error=error,
+        regrade=regrade,
     )
 
 
@@ -96,7 +103,12 @@ async def attempt_page(request: Request, attempt_id: str, user: PageUser) -> Res
     )
     if view.attempt.user_id != user.user_id:
         raise NotFound("attempt")  # an instructor's review is a page of its own
-    return _page(request, user, view)
+    regrade = None
+    if view.attempt.submission_id is not None and view.result is not None:
+        regrade = await run_in_threadpool(
+            regrade_forms, request, view.attempt.submission_id, None, f"/attempts/{attempt_id}"
+        )
+    return _page(request, user, view, regrade=regrade)
 
 
 def _wants_json(request: Request) -> bool:

@@ -14,6 +14,7 @@ from app.errors import not_found
 from app.models import SubmissionFile
 from app.services import notebook_view
 from app.services.access import valid_id
+from app.services.manual.shown import shown_record
 from app.services.results.read import SubmissionRecord, submission_record
 from app.services.web_sessions import SignedIn
 from app.web import csrf
@@ -28,13 +29,13 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]")
 
 def _taught_record(request: Request, user: SignedIn, course: str, sid: str) -> SubmissionRecord:
     """The submission, if it belongs to ``course`` and the reader teaches it; else 404."""
-    record = None
     if valid_id(sid):
         with request.app.state.db.read_connection() as connection:
             record = submission_record(connection, sid, user.user_id)
-    if record is None or record.course != course or record.caller_role != "instructor":
-        raise not_found("submission")
-    return record
+            taught = record is not None and record.caller_role == "instructor"
+            if record is not None and taught and record.course == course:
+                return shown_record(connection, record)  # with the rubric items applied
+    raise not_found("submission")
 
 
 def _content(request: Request, sid: str) -> bytes:

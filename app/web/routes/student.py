@@ -19,6 +19,8 @@ from app.routers.submissions import clean_filename
 from app.services import submissions as service
 from app.services.access import course_assignment, valid_id
 from app.services.errors import NotFound, ServiceError, TooLarge
+from app.services.manual import requests
+from app.services.manual.shown import shown_record
 from app.services.quiz.deadlines import attempts_allowed
 from app.services.results.read import SubmissionRecord, submission_record
 from app.services.web_sessions import SignedIn
@@ -182,18 +184,43 @@ def _own_record(request: Request, user: SignedIn, submission_id: str) -> Submiss
     if valid_id(submission_id):
         with request.app.state.db.read_connection() as connection:
             record = submission_record(connection, submission_id, user.user_id)
-    if record is None or not record.visible_to(user.user_id):
-        raise not_found("submission")
-    return record
+            if record is not None and record.visible_to(user.user_id):
+                return shown_record(connection, record)
+    raise not_found("submission")
 
 
-@router.get("/submissions/{submission_id}")
-def submission_page(request: Request, submission_id: str, user: PageUser) -> Response:
-    """Where grading stands (updated by the page's script until it is done), and then every
-    test with its points and feedback."""
+def regrade_forms(
+    request: Request, submission_id: str, errors: dict[str, str] | None = None, back: str = ""
+) -> dict[str, Any]:
+    """What a result page needs for its author's regrade requests: the latest per question,
+    where the form goes (and ``back``: the page to come back to), and refusals by question."""
+    with request.app.state.db.reader() as session:
+        asked = requests.latest_by_question(requests.submission_requests(session, submission_id))
+    return {
+        "requests": asked,
+        "action": f"/submissions/{submission_id}/regrade-requests",
+        "csrf": csrf.token_for(request, True),
+        "errors": errors or {},
+        "back": back,
+    }
+
+
+def render_submission(
+    request: Request,
+    user: SignedIn,
+    submission_id: str,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    """A submission's page; for its author, their regrade requests and the forms to ask
+    for one (``errors`` by question when a request came back refused)."""
     record = _own_record(request, user, submission_id)
+    regrade = None
+    if record.user_id == user.user_id:
+        regrade = regrade_forms(request, record.id, errors)
     return render(
         "submission.html",
+        status_code=status_code,
         user=user,
         csrf=csrf.token_for(request, True),
         record=record,
@@ -201,7 +228,15 @@ def submission_page(request: Request, submission_id: str, user: PageUser) -> Res
         status_text=STATUS_TEXT,
         test_text=TEST_TEXT,
         final=record.status in FINAL,
+        regrade=regrade,
     )
+
+
+@router.get("/submissions/{submission_id}")
+def submission_page(request: Request, submission_id: str, user: PageUser) -> Response:
+    """Where grading stands (updated by the page's script until it is done), and then every
+    test with its points and feedback (and, for its author, their regrade requests)."""
+    return render_submission(request, user, submission_id)
 
 
 @router.get("/submissions/{submission_id}/status")
