@@ -12,6 +12,7 @@ from app.web.routes import (
     course_settings,
     dashboard,
     gradebook_page,
+    grading_groups,
     overview,
     quiz,
     regrade_pages,
@@ -34,6 +35,7 @@ ROUTERS = (
     roster_pages.router,
     regrade_pages.router,
     gradebook_page.router,
+    grading_groups.router,
 )
 """Every page group; a new one is a module in ``routes/`` added here."""
 
