@@ -19,12 +19,13 @@ from app.routers.manual_shared import NOT_TAUGHT, assignment_of
 from app.services.access import taught_assignment
 from app.services.errors import NotFound
 from app.services.manual import groups, groups_view
+from app.services.manual.groups_data import MAX_ID
 from app.services.manual.groups_view import GroupView, Member
 
 router = APIRouter(prefix="/api/v1", tags=["answer groups"])
 
 BASE = "/courses/{course}/assignments/{assignment}/questions/{question}/groups"
-GroupId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+GroupId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SubmissionId = Annotated[str, Field(min_length=1, max_length=32)]
 
 
@@ -78,7 +79,7 @@ class SplitOut(BaseModel):
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    group_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+    group_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         min_length=2, max_length=groups.MAX_MERGE
     )
 

@@ -17,6 +17,7 @@ from app.routers.manual_shared import NOT_TAUGHT, assignment_of
 from app.services.access import taught_assignment
 from app.services.errors import NotFound
 from app.services.manual import comments
+from app.services.manual.groups_data import MAX_ID
 
 router = APIRouter(prefix="/api/v1", tags=["saved comments"])
 
@@ -109,7 +110,7 @@ def delete_comment(
     course: str,
     assignment: str,
     question: str,
-    comment_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    comment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     user: CurrentUser,
     db: DbDep,
     catalog: CatalogDep,

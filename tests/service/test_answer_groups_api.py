@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.db import Database
 from app.services import people
 from app.settings import Settings
+from graders.freetext.groups import embeddings_available
 from tests.service.answered import answer, settings, student
 from tests.service.conftest import People
 
@@ -103,6 +104,9 @@ BAD = [
     ("POST", "/groups/0/confirm", None, 422),
     ("POST", "/groups/abc/confirm", None, 422),
     ("POST", f"/groups/{2**70}/confirm", None, 422),
+    ("POST", f"/groups/{2**31}/confirm", None, 422),
+    ("POST", "/groups/merge", {"group_ids": ["{g}", 2**31]}, 422),
+    ("DELETE", f"/comments/{2**31}", None, 422),
     ("POST", "/groups/999999/confirm", None, 404),
     ("POST", "/groups/999999/grade", {"items": []}, 404),
     ("POST", "/groups/{g}/split", {"submission_ids": []}, 422),
@@ -118,6 +122,9 @@ BAD = [
     ("POST", "/groups/{g}/grade", {"items": ["nope"]}, 409),
     ("POST", "/groups/{g}/grade", {"items": "x"}, 422),
     ("POST", "/groups/{g}/grade", {"items": [], "adjustment": 1e308}, 409),
+    ("POST", "/groups/{c}/grade", {"items": [], "adjustment": 1e308}, 422),
+    ("POST", "/groups/{c}/grade", {"items": ["vanishing"], "comment": "a\u0000b"}, 422),
+    ("POST", "/groups/{c}/grade", {"items": ["nope"]}, 422),
     ("POST", "/groups/suggestions", {"semantic": "very"}, 422),
     ("GET", "/groups?state=dead", None, 422),
     ("POST", "/comments", {"text": ""}, 422),
@@ -134,7 +141,10 @@ def test_every_bad_input_is_a_precise_4xx_problem(
 ):
     group = suggested(client, people_)
     gid = str(group["id"])
-    path = path.replace("{g}", gid)
+    if "{c}" in path:
+        confirmed = client.post(f"{Q1}/groups/{gid}/confirm", headers=people_.auth("carol"))
+        assert confirmed.status_code == 200
+    path = path.replace("{g}", gid).replace("{c}", gid)
     if isinstance(body, dict):
         body = {
             k: [int(gid) if v == "{g}" else v for v in val] if isinstance(val, list) else val
@@ -194,3 +204,14 @@ def test_saved_comments_through_the_api(client, people_: People, answered):
     gone = client.delete(f"{Q1}/comments/{first.json()['id']}", headers=carol)
     assert gone.status_code == 204
     assert client.get(f"{Q1}/comments", headers=carol).json() == []
+
+
+@pytest.mark.skipif(embeddings_available(), reason="the embeddings extra is installed")
+def test_grouping_by_meaning_without_the_extra_is_a_409_that_says_how_to_get_it(
+    client, people_: People, answered
+):
+    got = client.post(
+        f"{Q1}/groups/suggestions", json={"semantic": True}, headers=people_.auth("carol")
+    )
+    assert got.status_code == 409 and got.json()["type"].endswith("/embeddings-unavailable")
+    assert "pip install" in got.json()["detail"]

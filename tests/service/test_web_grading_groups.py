@@ -86,6 +86,8 @@ def test_a_refused_action_says_why_with_its_status(carol: TestClient, answered):
     assert status == 422 and "at least two groups" in text
     assert post(carol, "/abc/confirm")[0] == 422
     assert post(carol, "/999999/confirm")[0] == 404
+    assert post(carol, f"/{2**31}/confirm")[0] == 422
+    assert post(carol, "/\u0661/confirm")[0] == 422  # a digit, but not an ASCII one
     assert post(carol, f"/{gid}/explode")[0] == 404
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import CourseAssignment, SavedComment, User
 from app.services.errors import Invalid, NotFound
+from app.services.manual.groups_data import row_id
 from graders import Assignment
 
 MAX_COMMENT_CHARS = 2_000
@@ -92,7 +93,7 @@ def delete_comment(
     """Delete a saved comment of the question; :class:`NotFound` for any other id. Grades
     that used its text keep it (a grade holds its own copy)."""
     _question(assignment, question_id)
-    row = session.get(SavedComment, comment_id) if 0 < comment_id < 2**63 else None
+    row = session.get(SavedComment, comment_id) if row_id(comment_id) else None
     if row is None or row.course_assignment_id != target.id or row.question_id != question_id:
         raise NotFound("saved comment")
     session.delete(row)

@@ -30,7 +30,7 @@ from app.db import now
 from app.models import AnswerGroup, AnswerGroupMember, CourseAssignment, ManualGradingEvent, User
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.manual.groups_apply import GroupApplied, Skipped, apply_to_group
-from app.services.manual.groups_data import counted_answers, question_of
+from app.services.manual.groups_data import counted_answers, question_of, row_id
 from graders import Assignment
 from graders.freetext.groups import (
     DEFAULT_SEMANTIC_THRESHOLD,
@@ -168,7 +168,7 @@ def group_of(
 ) -> AnswerGroup:
     """The group ``group_id`` of this course assignment's question; :class:`NotFound` for
     any other (another question's, another course's, none)."""
-    group = session.get(AnswerGroup, group_id) if 0 < group_id < 2**63 else None
+    group = session.get(AnswerGroup, group_id) if row_id(group_id) else None
     if group is None or group.course_assignment_id != target.id:
         raise NotFound("answer group")
     if group.question_id != question_id:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.models import AnswerGroup, ManualGradingEvent, Submission, User
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.manual.grades import grade_answer
-from app.services.manual.groups_data import counted_submissions
+from app.services.manual.groups_data import counted_submissions, row_id
 from app.services.manual.rubrics import current_rubric
 from graders import Assignment
 
@@ -64,7 +64,7 @@ def apply_to_group(
     """Grade every member of the confirmed group ``group_id`` with ``items``, ``adjustment``
     and ``comment``; :class:`Conflict` for a group no person confirmed (nothing is final
     until then), :class:`Invalid` for an item the question's rubric lacks."""
-    group = session.get(AnswerGroup, group_id) if 0 < group_id < 2**63 else None
+    group = session.get(AnswerGroup, group_id) if row_id(group_id) else None
     if group is None:
         raise NotFound("answer group")
     if group.state != "confirmed":

@@ -14,6 +14,15 @@ from app.services.dashboard.counted import counted_cells
 from app.services.errors import NotFound
 from graders import Assignment
 
+MAX_ID = 2**31 - 1
+"""The largest row id (an ``INTEGER`` on PostgreSQL): a larger one names no row, and is
+refused before it reaches the database, which would fail on it."""
+
+
+def row_id(value: int) -> bool:
+    """Whether ``value`` could be a row's id at all."""
+    return 0 < value <= MAX_ID
+
 
 @dataclass(frozen=True)
 class Counted:

@@ -20,6 +20,7 @@ from app.errors import Problem, from_service
 from app.models import CourseAssignment, User
 from app.services.errors import NotFound, ServiceError
 from app.services.manual import comments, groups, groups_view
+from app.services.manual.groups_data import row_id
 from app.services.manual.rubrics import current_rubric
 from app.services.web_sessions import SignedIn
 from app.web import csrf
@@ -102,8 +103,10 @@ def show_groups(
 
 
 def _int(value: object, what: str) -> int:
-    if isinstance(value, str) and value.isdigit() and 0 < len(value) <= 18:
-        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        number = int(value)
+        if row_id(number):
+            return number
     raise Problem(422, "invalid-request", "Invalid request", f"{what} must be a group's number")
 
 
