@@ -266,3 +266,46 @@ def test_the_log_keeps_every_decision(db, settings, answered):
         ).all()
     assert [e.action for e in events] == ["group-suggest", "group-reject"]
     assert json.loads(events[1].detail) == {"group": group.id}
+
+
+def test_of_two_people_splitting_one_group_at_once_exactly_one_does(
+    db, settings, answered, monkeypatch
+):
+    import threading
+    import time
+
+    from app.services.manual import groups as module
+
+    checked = module._live
+
+    def slow(group):  # type: ignore[no-untyped-def]
+        checked(group)
+        time.sleep(0.3)  # both would pass the check, were the group not locked
+
+    monkeypatch.setattr(module, "_live", slow)
+    run(db, settings, answered["alice"])
+    (group,) = groups(db, settings, answered["alice"])
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def split(member: str) -> None:
+        barrier.wait()
+        try:
+            act(
+                db,
+                answered["alice"],
+                lambda s, u, t, q: split_group(s, u, t, q, group.id, [member]),
+            )
+            outcomes.append("split")
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=split, args=(answered[n],)) for n in ("bob", "fay")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["refused", "split"]
+    live = groups(db, settings, answered["alice"])
+    members = [m.submission_id for g in live for m in g.members]
+    assert len(members) == len(set(members)) == 4

@@ -105,6 +105,11 @@ def suggest_groups(
     suggestions (see the module's rule); :class:`Conflict` for ``semantic`` without the
     ``embeddings`` extra."""
     question_of(assignment, question_id)
+    # One run per course assignment at a time (PostgreSQL; SQLite has one writer anyway), so
+    # two at once cannot both store the same suggestion.
+    session.execute(
+        select(CourseAssignment.id).where(CourseAssignment.id == target.id).with_for_update()
+    )
     answers, _ = counted_answers(session, target, question_id)
     existing = _groups(session, target, question_id)
     # A group a person confirmed or made (split, merge: no key) is theirs, not the engine's.
@@ -168,7 +173,9 @@ def group_of(
 ) -> AnswerGroup:
     """The group ``group_id`` of this course assignment's question; :class:`NotFound` for
     any other (another question's, another course's, none)."""
-    group = session.get(AnswerGroup, group_id) if row_id(group_id) else None
+    # Locked (PostgreSQL) so that two people deciding on one group at once take turns: the
+    # second sees the first's decision, never a group both think is still live.
+    group = session.get(AnswerGroup, group_id, with_for_update=True) if row_id(group_id) else None
     if group is None or group.course_assignment_id != target.id:
         raise NotFound("answer group")
     if group.question_id != question_id:
@@ -284,7 +291,8 @@ def merge_groups(
         raise Invalid("invalid-merge", "Invalid merge", "choose at least two groups to merge")
     if len(wanted) > MAX_MERGE:
         raise Invalid("invalid-merge", "Invalid merge", f"merge at most {MAX_MERGE} groups at once")
-    groups = [group_of(session, target, question_id, gid) for gid in wanted]
+    # Locked in id order, so two merges of the same groups cannot wait on each other.
+    groups = [group_of(session, target, question_id, gid) for gid in sorted(wanted)]
     for group in groups:
         _live(group)
     state = "confirmed" if all(g.state == "confirmed" for g in groups) else "suggested"
