@@ -58,6 +58,22 @@ def test_finding_confirming_and_grading_a_group(carol: TestClient, answered):
     assert '<span class="saved-text">Why?</span>' in text
 
 
+def test_a_saved_comment_picked_without_scripts_is_the_grades_comment(
+    carol: TestClient, people_: People, answered
+):
+    _, text = post(carol, "/find")
+    (gid,) = group_ids(text)
+    post(carol, f"/{gid}/confirm")
+    _, text = post(carol, "/comments", text="Name the product of Jacobians.")
+    (saved,) = re.findall(r'name="delete" value="(\d+)"', text)
+    status, text = post(carol, f"/{gid}/grade", item="vanishing", saved=saved, comment="")
+    assert status == 200, text
+    got = carol.get(
+        f"/api/v1/submissions/{answered['alice']}/answers", headers=people_.auth("carol")
+    )
+    assert got.json()[0]["grade"]["comment"] == "Name the product of Jacobians."
+
+
 def test_names_are_shown_only_when_asked(carol: TestClient, answered):
     post(carol, "/find")
     hidden = carol.get(PAGE).text.split('id="groups-heading"', 1)[1]

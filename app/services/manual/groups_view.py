@@ -124,10 +124,12 @@ def list_groups(
     question_id: str,
     *,
     every_state: bool = False,
+    ctx: Context | None = None,
 ) -> list[GroupView]:
     """The question's live groups (with ``every_state``, also the rejected and replaced
-    ones: the log), each member with its answer, flags and grade; largest first."""
-    ctx = context(session, target, assignment, question_id)
+    ones: the log), each member with its answer, flags and grade; largest first. ``ctx``:
+    the question's :func:`context`, when the caller has it already."""
+    ctx = ctx or context(session, target, assignment, question_id)
     query = select(AnswerGroup).where(
         AnswerGroup.course_assignment_id == target.id, AnswerGroup.question_id == question_id
     )
@@ -158,11 +160,15 @@ class SharedView:
 
 
 def integrity_flags(
-    session: Session, target: CourseAssignment, assignment: Assignment, question_id: str
+    session: Session,
+    target: CourseAssignment,
+    assignment: Assignment,
+    question_id: str,
+    ctx: Context | None = None,
 ) -> list[SharedView]:
     """Answers identical (or near-identical) across students, for instructors only; short
     answers are left out (many students write the same short right answer)."""
-    ctx = context(session, target, assignment, question_id)
+    ctx = ctx or context(session, target, assignment, question_id)
     students = {sid: str(c.user_id) for sid, c in ctx.counted.items() if sid in ctx.answers}
     found = shared_answers(ctx.answers, students, near_threshold=DEFAULT_NEAR_THRESHOLD)
     return [
@@ -188,11 +194,15 @@ class AuditFinding:
 
 
 def audit(
-    session: Session, target: CourseAssignment, assignment: Assignment, question_id: str
+    session: Session,
+    target: CourseAssignment,
+    assignment: Assignment,
+    question_id: str,
+    ctx: Context | None = None,
 ) -> list[AuditFinding]:
     """The consistency audit of ``question_id``: identical or near-identical graded answers
     that received different rubric items (instructors only)."""
-    ctx = context(session, target, assignment, question_id)
+    ctx = ctx or context(session, target, assignment, question_id)
     applied = {sid: g.items for sid, g in ctx.grades.items()}
     return [
         AuditFinding(

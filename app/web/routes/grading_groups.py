@@ -61,10 +61,11 @@ def groups_page(
         setting = _assignment(request, target, question)
         prompt = next(q for q in setting.free_text if q.id == question)
         rubric = current_rubric(session, target, setting).rubric.get(question)
+        ctx = groups_view.context(session, target, setting, question)
         context: dict[str, Any] = {
-            "groups": groups_view.list_groups(session, target, setting, question),
-            "shared": groups_view.integrity_flags(session, target, setting, question),
-            "findings": groups_view.audit(session, target, setting, question),
+            "groups": groups_view.list_groups(session, target, setting, question, ctx=ctx),
+            "shared": groups_view.integrity_flags(session, target, setting, question, ctx),
+            "findings": groups_view.audit(session, target, setting, question, ctx),
             "saved": comments.list_comments(session, target, setting, question),
         }
         page = render(
