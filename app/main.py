@@ -16,16 +16,19 @@ from app.limits import ENVELOPE_BYTES, BodyLimit
 from app.metrics import Metrics
 from app.queue import Queue
 from app.routers import (
+    answer_groups,
+    answers,
     assignment_settings,
     attempts,
     courses,
     dashboards,
     grading_queue,
     health,
-    manual_grading,
     manual_release,
     regrade_requests,
     roster,
+    rubrics,
+    saved_comments,
     submissions,
     tokens,
 )
@@ -98,8 +101,11 @@ def create_app(settings: Settings | None = None, queue: Queue | None = None) -> 
     app.include_router(dashboards.router)
     app.include_router(assignment_settings.router)
     app.include_router(roster.router)
-    app.include_router(manual_grading.router)
     app.include_router(grading_queue.router)
     app.include_router(manual_release.router)
     app.include_router(regrade_requests.router)
+    app.include_router(rubrics.router)
+    app.include_router(answers.router)
+    app.include_router(answer_groups.router)
+    app.include_router(saved_comments.router)
     return app

@@ -13,6 +13,7 @@ from app.web.routes import (
     dashboard,
     gradebook_page,
     grading,
+    grading_groups,
     overview,
     quiz,
     regrade_pages,
@@ -40,6 +41,7 @@ ROUTERS = (
     gradebook_page.router,
     rubric_page.router,
     grading.router,
+    grading_groups.router,
 )
 """Every page group; a new one is a module in ``routes/`` added here."""
 

@@ -562,6 +562,7 @@ def test_no_route_shows_a_key_before_the_instructor_releases_them(
         "mistake": "wrong",
         "test": "q1",
         "request_id": "1",
+        "question": "q1",
     }
     for path in every_get(client, known):
         for who, headers in (("alice", alice), ("carol", carol)):

@@ -42,6 +42,8 @@ def grade_answer(
         raise Invalid("invalid-grade", "Invalid grade", "the adjustment must be a small number")
     if len(comment) > MAX_COMMENT_CHARS:
         raise Invalid("invalid-grade", "Invalid grade", "the comment is too long")
+    if "\x00" in comment:  # no database stores it in a text column
+        raise Invalid("invalid-grade", "Invalid grade", "the comment holds a NUL character")
     require_free(session, grader, submission.id, question_id)
     version = current_rubric(session, submission.course_assignment, assignment)
     rubric = version.rubric.get(question_id)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.models import CourseAssignment, ManualGrade, ManualGradingEvent, RubricVersion, User
 from app.models import Submission as SubmissionRow
 from app.services.errors import Invalid
-from app.services.manual.apply import apply_manual_grades
+from app.services.manual.apply import apply_manual_grades_many
 from graders import Assignment, AssignmentError
 from graders.rubric import (
     GradedAnswer,
@@ -182,8 +182,7 @@ def edit_rubric(
         ManualGradingEvent(user_id=user.id, actor=user.name, action="rubric-edit", detail=summary)
     )
     session.flush()
-    for submission_id in sorted({g.submission_id for g in rows}):
-        apply_manual_grades(session, submission_id)
+    apply_manual_grades_many(session, {g.submission_id for g in rows})
     return Edit(number, changes, shifts, summary)
 
 

@@ -1,5 +1,5 @@
-"""Grading free-text answers by hand (instructors): an assignment's rubric and its versions,
-a submission's answers, claims on them and their grades. 404 for everyone else."""
+"""A submission's free-text answers by hand (instructors): read them with their grades and
+claims, claim one, give a claim up, grade one by rubric. 404 for everyone else."""
 
 from __future__ import annotations
 
@@ -15,44 +15,16 @@ from sqlalchemy.orm import Session
 
 from app.deps import CatalogDep, CurrentUser, DbDep, ReadSession
 from app.errors import problems
-from app.models import CourseAssignment, ManualGrade, Submission, User
-from app.services.access import taught_assignment, taught_submission
+from app.models import ManualGrade, Submission, User
+from app.routers.manual_shared import NOT_TAUGHT
+from app.routers.manual_shared import assignment_of as _assignment
+from app.services.access import taught_submission
 from app.services.errors import NotFound
-from app.services.manual import claims, rubrics
+from app.services.manual import claims
 from app.services.manual.answers import stored_answers
 from app.services.manual.grades import grade_answer
-from graders import Assignment, Catalog, rubric_to_toml
 
 router = APIRouter(prefix="/api/v1", tags=["manual grading"])
-
-NOT_TAUGHT = "No such course, assignment or submission (or the caller does not teach it)"
-
-
-def _assignment(catalog: Catalog, target: CourseAssignment) -> Assignment:
-    try:
-        return catalog[target.assignment]
-    except KeyError:
-        raise NotFound("assignment in the catalog") from None
-
-
-class RubricOut(BaseModel):
-    version: int
-    rubric: dict[str, Any] = Field(description="`rubrics.toml`'s tables, as JSON")
-    toml: str = Field(description="the same, as the assignment folder's `rubrics.toml`")
-
-
-class RubricEditOut(BaseModel):
-    version: int
-    changes: list[dict[str, Any]] = Field(description="per item: `points`, `deleted`, ...")
-    shifts: dict[str, int] = Field(description="score change -> how many answers moved by it")
-    summary: str = Field(description="`41 students lose 1 point`, or `no score changes`")
-
-
-class RubricVersionOut(BaseModel):
-    version: int
-    by: str
-    at: datetime
-    summary: Any
 
 
 class ClaimOut(BaseModel):
@@ -101,74 +73,6 @@ def _grade(row: ManualGrade) -> dict[str, Any]:
         "rubric_version": row.rubric_version,
         "graded_at": row.graded_at,
     }
-
-
-def _rubric(session: Session, target: CourseAssignment, assignment: Assignment) -> dict[str, Any]:
-    version = rubrics.current_rubric(session, target, assignment)
-    return {
-        "version": version.version,
-        "rubric": rubrics.rubric_dict(version.rubric),
-        "toml": rubric_to_toml(version.rubric),
-    }
-
-
-@router.get(
-    "/courses/{course}/assignments/{assignment}/rubric",
-    response_model=RubricOut,
-    responses=problems(401, 404, 422, s404=NOT_TAUGHT),
-    summary="An assignment's current rubric (instructors)",
-)
-def get_rubric(
-    course: str, assignment: str, user: CurrentUser, db: DbDep, catalog: CatalogDep
-) -> dict[str, Any]:
-    """The current version; the first read makes version 1 from the assignment folder."""
-    with db.session() as session:
-        target = taught_assignment(session, user, course, assignment)
-        return _rubric(session, target, _assignment(catalog, target))
-
-
-@router.put(
-    "/courses/{course}/assignments/{assignment}/rubric",
-    response_model=RubricEditOut,
-    responses=problems(401, 404, 422, s404=NOT_TAUGHT, s422="Not a rubric for these questions"),
-    summary="Edit an assignment's rubric: a new version (instructors)",
-)
-def put_rubric(
-    course: str,
-    assignment: str,
-    body: Annotated[dict[str, Any], Body()],
-    user: CurrentUser,
-    db: DbDep,
-    catalog: CatalogDep,
-) -> dict[str, Any]:
-    """The whole rubric, as `rubrics.toml`'s tables. Changing an item's points or deleting it
-    recomputes every grade that applied it; text edits and new items change no score."""
-    with db.session() as session:
-        target = taught_assignment(session, user, course, assignment)
-        edit = rubrics.edit_rubric(session, user, target, _assignment(catalog, target), body)
-        return {
-            "version": edit.version,
-            "changes": edit.changes,
-            "shifts": {f"{delta:g}": count for delta, count in edit.shifts.items()},
-            "summary": edit.summary,
-        }
-
-
-@router.get(
-    "/courses/{course}/assignments/{assignment}/rubric/versions",
-    response_model=list[RubricVersionOut],
-    responses=problems(401, 404, 422, s404=NOT_TAUGHT),
-    summary="Every version of an assignment's rubric (instructors)",
-)
-def list_rubric_versions(
-    course: str, assignment: str, user: CurrentUser, session: ReadSession
-) -> list[dict[str, Any]]:
-    """Oldest first: who made each version, when, and what it changed."""
-    target = taught_assignment(session, user, course, assignment)
-    return [
-        {"version": v.version, "by": v.actor, "at": v.created_at, "summary": json.loads(v.summary)}
-        for v in rubrics.history(session, target)
-    ]
 
 
 @router.get(
