@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AnswerAttachment, CourseAssignment, FreeTextAnswer, ManualGrade
+from app.services.manual.comments import list_comments
 from app.services.manual.queue import Queue, QueueEntry
 from app.services.manual.rubrics import current_rubric
 from app.services.notebook_view import markdown_html
@@ -189,12 +190,8 @@ def prompt_html(question: Question) -> str:
     return markdown_html(question.prompt)
 
 
-def saved_comments(session: Session, target: CourseAssignment, question_id: str) -> list[str]:
-    """The question's saved comments, to insert into the comment box.
-
-    Hook: the saved comments are :mod:`app.services.manual.comments`' to store and list;
-    until that module is here, the page offers none. When it is, return its texts for
-    (``target``, ``question_id``) here, in its order; the page and its script need nothing
-    more."""
-    del session, target, question_id
-    return []
+def saved_comments(
+    session: Session, target: CourseAssignment, assignment: Assignment, question_id: str
+) -> list[str]:
+    """The question's saved comments (oldest first), to insert into the comment box."""
+    return [row.text for row in list_comments(session, target, assignment, question_id)]

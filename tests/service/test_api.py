@@ -916,7 +916,7 @@ def theory_answered(
     merged = http.post(f"{groups}/merge", json={"group_ids": parts}, headers=carol)
     assert merged.status_code < 300, merged.text
     seen.add(("POST", templated(f"{groups}/merge"), merged.status_code))
-    merged_id = [g["id"] for g in http.get(groups, headers=carol).json()][0]
+    merged_id = http.get(groups, headers=carol).json()[0]["id"]
     rejected = http.post(f"{groups}/{merged_id}/reject", headers=carol)
     assert rejected.status_code < 300, rejected.text
     seen.add(("POST", templated(f"{groups}/{merged_id}/reject"), rejected.status_code))

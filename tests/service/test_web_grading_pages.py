@@ -236,3 +236,38 @@ def test_names_and_name_order_are_kept_across_a_save(
     assert "names=1" in location and "order=name" in location
     after = client.get(location).text
     assert "s01 (Answer" in after and "2 of 3, 2 left" in after
+
+
+def test_a_comment_saved_for_reuse_is_offered_on_the_next_answer_and_inserted(
+    client: TestClient, people_: People, db, settings
+):
+    students(client, db, settings)
+    sign_in(client, people_.tokens["carol"])
+    page = client.get(Q1).text
+    assert 'name="insert_comment"' not in page  # nothing saved yet
+    said = "Name one application of each kind, and say what it maps."
+    saved = client.post(
+        Q1,
+        data={"csrf": csrf_of(page), "answer": shown(page), "item": ["s2s-app"],
+              "comment": said, "save_comment": "yes", "action": "next"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.text
+    following = client.get(saved.headers["location"]).text
+    assert f'<option value="{said}">' in following
+    second = shown(following)
+    client.post(
+        Q1,
+        data={"csrf": csrf_of(following), "answer": second, "item": ["s2v-app"],
+              "comment": "", "insert_comment": said, "action": "save"},
+    )  # fmt: skip
+    with db.reader() as session:
+        comments = dict(
+            session.execute(select(ManualGrade.submission_id, ManualGrade.comment)).tuples().all()
+        )
+    assert comments[second] == said
+    listed = client.get(
+        "/api/v1/courses/c1/assignments/rnn-theory/questions/q1/comments",
+        headers=people_.auth("carol"),
+    ).json()
+    assert [c["text"] for c in listed] == [said]  # saved once, used twice

@@ -24,6 +24,7 @@ from app.models import CourseAssignment, Submission, User
 from app.services.access import valid_id
 from app.services.errors import Conflict, Invalid
 from app.services.manual import claims
+from app.services.manual.comments import add_comment
 from app.services.manual.grades import MAX_ADJUSTMENT, grade_answer
 from app.services.manual.queue import (
     Queue,
@@ -159,7 +160,7 @@ def _page(
         answer=shown,
         grade=grade,
         rubric=rubric,
-        comments=views.saved_comments(session, target, question_id),
+        comments=views.saved_comments(session, target, quiz, question_id),
         standing=standing,
         options=options,
         query=query,
@@ -261,6 +262,8 @@ async def save_grade(
                 raise not_found("answer")
             try:
                 with session.begin_nested():
+                    if form.get("save_comment") == "yes" and typed.comment.strip():
+                        add_comment(session, person, target, quiz, question, typed.comment)
                     grade_answer(
                         session,
                         person,
