@@ -146,6 +146,13 @@ def test_released_grades_by_hand_reach_the_student_and_a_regrade_request_is_answ
     assert "1.5 / 3" in teacher_page.locator("li.test").first.inner_text()
     visits.snap(teacher_page, "the-answer")
     teacher_page.go_back()
+    # The request leads to the answer in the grading page, named, to grade it again.
+    item.get_by_role("link", name=re.compile("Grade the answer again")).click()
+    teacher_page.wait_for_url(re.compile(r".*/grading/q1\?answer=.*names=1"))
+    assert "alice" in teacher_page.locator("h1").inner_text()
+    visits.snap(teacher_page, "grade-again")
+    teacher_page.goto("/courses/demo/regrade-requests")
+    item = teacher_page.locator(".regrade-request-item")
     item.get_by_label("Reply to alice").fill(REPLY)
     item.get_by_role("button", name=re.compile("Send reply")).click()
     teacher_page.wait_for_url(re.compile(r".*replied=\d+$"))
