@@ -271,3 +271,52 @@ def test_a_comment_saved_for_reuse_is_offered_on_the_next_answer_and_inserted(
         headers=people_.auth("carol"),
     ).json()
     assert [c["text"] for c in listed] == [said]  # saved once, used twice
+
+
+def test_seed_001s_theory_answers_of_the_torch_notebook_are_graded_in_the_pages_too(
+    client: TestClient, people_: People, db
+):
+    """rnn-cells-torch's free-text questions (seed 001's theory 1, 2 and 4), answered in
+    the notebook's marked cells, are graded with their rubric like a quiz's."""
+    from app.models import CourseAssignment, Submission
+    from app.queue.claim import claim_next
+    from app.queue.work import record
+    from graders import Graded, Result, TestResult
+
+    torch = "/courses/c1/assignments/rnn-cells-torch/grading"
+    sid, run_id = submit(db, "alice")
+    with db.session() as session:
+        row = session.get(Submission, sid)
+        assert row is not None
+        row.course_assignment_id = session.scalars(
+            select(CourseAssignment.id).where(
+                CourseAssignment.assignment == "rnn-cells-torch",
+                CourseAssignment.course_id == row.course_assignment.course_id,
+            )
+        ).one()
+        store_answers(
+            session,
+            sid,
+            {"theory1": Answer("theory1", "Gradients *shrink* through many tanh steps.")},
+        )
+    tests = [TestResult("basic_rnn_cell", 4.0, 4.0, "passed", "")] + [
+        TestResult.pending(q, 2.0) for q in ("theory1", "theory2")
+    ]
+    assert claim_next(db, "w1") == run_id
+    assert record(db, run_id, "w1", Graded(Result.graded("rnn-cells-torch", tests)))
+    sign_in(client, people_.tokens["carol"])
+    overview = client.get(torch).text
+    for question in ("theory1", "theory2", "theory4"):
+        assert f'href="{torch}/{question}"' in overview
+    page = client.get(f"{torch}/theory1").text
+    assert "Gradients <em>shrink</em> through many tanh steps." in page
+    assert 'value="what"' in page  # the rubric's first item, as a toggle
+    saved = client.post(
+        f"{torch}/theory1",
+        data={"csrf": csrf_of(page), "answer": sid, "item": ["what"], "action": "save"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    with db.reader() as session:
+        grade = session.scalars(select(ManualGrade)).one()
+    assert (grade.question_id, grade.score) == ("theory1", 1.0)
