@@ -105,6 +105,8 @@ def test_changing_an_items_points_recomputes_every_grade_that_used_it_and_says_s
             session.execute(select(ManualGrade.submission_id, ManualGrade.score)).tuples().all()
         )
     assert scores == {alice: 0.5, bob: 0}  # bob's stays floored at 0
+    versions = saved.text[saved.text.index('class="stack versions"') :]
+    assert "<code>vanishing</code>: 1 → 0.5 points" in versions and "carol" in versions
 
 
 def test_editing_text_and_adding_an_item_change_no_score(
