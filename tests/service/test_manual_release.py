@@ -5,6 +5,7 @@ Instructors always see everything; everyone else gets 404."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -306,3 +307,28 @@ def test_a_request_sent_from_a_page_goes_back_only_to_the_students_own_pages(
         follow_redirects=False,
     )
     assert again.status_code == 409 and "already open" in again.text
+
+
+def test_a_student_withdraws_an_open_request_from_the_page_and_may_ask_again(
+    client: TestClient, people_: People, answered: str
+):
+    sign_in(client, people_.tokens["alice"])
+    token = csrf_of(client.get(f"/submissions/{answered}").text)
+    client.post(
+        f"/submissions/{answered}/regrade-requests",
+        data={"csrf": token, "question": "double", "message": "Please look again."},
+    )
+    page = client.get(f"/submissions/{answered}").text
+    found = re.search(r'action="/regrade-requests/(\d+)/withdraw"', page)
+    assert found, "the open request has no withdraw button"
+    url = f"/regrade-requests/{found.group(1)}/withdraw"
+    done = client.post(url, data={"csrf": token}, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/submissions/{answered}?withdrawn=1"
+    after = client.get(done.headers["location"]).text
+    assert "Regrade request withdrawn" in after and 'withdraw"' not in after
+    assert client.post(url, data={"csrf": token}).status_code == 409  # not open any more
+    client.cookies.clear()
+    sign_in(client, people_.tokens["bob"])
+    other = client.post(url, data={"csrf": csrf_of(client.get("/courses/c1").text)})
+    assert other.status_code == 404  # never someone else's

@@ -60,6 +60,24 @@ async def ask(request: Request, submission_id: str, user: PageUser) -> Response:
     return RedirectResponse(f"{back}?asked=1", status_code=303)
 
 
+def _withdraw(request: Request, user: SignedIn, request_id: int) -> str:
+    with request.app.state.db.session() as session:
+        return service.withdraw(session, reader(session, user), request_id).submission_id
+
+
+@router.post("/regrade-requests/{request_id}/withdraw")
+async def withdraw(request: Request, request_id: RequestId, user: PageUser) -> Response:
+    """The student takes back their open request; back to the page it was sent from. A
+    request that is no longer open (answered meanwhile) is a 409 page saying so."""
+    form = await request.form()
+    csrf.check(request, form, signed_in=True)
+    submission_id = await run_in_threadpool(_withdraw, request, user, request_id)
+    back = _text(form.get("back"))
+    if not BACK.fullmatch(back):
+        back = f"/submissions/{submission_id}"
+    return RedirectResponse(f"{back}?withdrawn=1", status_code=303)
+
+
 def requests_page(
     request: Request,
     user: SignedIn,
