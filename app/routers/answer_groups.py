@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.deps import CatalogDep, CurrentUser, DbDep, ReadSession
 from app.errors import problems
-from app.models import CourseAssignment, User
-from app.routers.manual_shared import NOT_TAUGHT, assignment_of
-from app.services.access import taught_assignment
-from app.services.errors import NotFound
+from app.models import CourseAssignment
+from app.routers.manual_shared import NOT_TAUGHT, taught_question
+from app.services.access import catalog_assignment as assignment_of
 from app.services.manual import groups, groups_view
 from app.services.manual.groups_data import MAX_ID
 from app.services.manual.groups_view import GroupView, Member
@@ -121,15 +120,6 @@ class FindingOut(BaseModel):
     variants: list[VariantOut]
 
 
-def _target(
-    session: Session, user: User, course: str, assignment: str, question: str
-) -> CourseAssignment:
-    target = taught_assignment(session, user, course, assignment)
-    if not 0 < len(question) <= 64:
-        raise NotFound("free-text question")
-    return target
-
-
 def _member(member: Member, names: bool) -> dict[str, Any]:
     out = asdict(member)
     out["student"] = member.student if names else None
@@ -178,7 +168,7 @@ def post_suggestions(
     nothing twice, never touches a decided group, and a rejected suggestion stays rejected."""
     semantic = body.semantic if body is not None else False
     with db.session() as session:
-        target = _target(session, user, course, assignment, question)
+        target = taught_question(session, user, course, assignment, question)
         made = groups.suggest_groups(
             session, target, assignment_of(catalog, target), question, semantic, actor=user
         )
@@ -203,7 +193,7 @@ def list_groups(
 ) -> list[dict[str, Any]]:
     """Live groups (suggested, confirmed), or with `state=all` the rejected and replaced ones
     too: the log. Members are anonymous unless `names=true`."""
-    target = _target(session, user, course, assignment, question)
+    target = taught_question(session, user, course, assignment, question)
     views = groups_view.list_groups(
         session, target, assignment_of(catalog, target), question, every_state=state == "all"
     )
@@ -226,7 +216,7 @@ def confirm(
     catalog: CatalogDep,
 ) -> dict[str, Any]:
     with db.session() as session:
-        target = _target(session, user, course, assignment, question)
+        target = taught_question(session, user, course, assignment, question)
         groups.confirm_group(session, user, target, question, group_id)
         return _view(session, target, catalog, question, group_id)
 
@@ -247,7 +237,7 @@ def reject(
     catalog: CatalogDep,
 ) -> dict[str, Any]:
     with db.session() as session:
-        target = _target(session, user, course, assignment, question)
+        target = taught_question(session, user, course, assignment, question)
         groups.reject_group(session, user, target, question, group_id)
         return _view(session, target, catalog, question, group_id)
 
@@ -271,7 +261,7 @@ def split(
     """The chosen answers make a new `manual` group, the rest another; both keep the group's
     state and the group itself becomes `replaced`."""
     with db.session() as session:
-        target = _target(session, user, course, assignment, question)
+        target = taught_question(session, user, course, assignment, question)
         off, rest = groups.split_group(
             session, user, target, question, group_id, body.submission_ids
         )
@@ -298,7 +288,7 @@ def merge(
 ) -> dict[str, Any]:
     """A new `manual` group, confirmed when every group merged was; they become `replaced`."""
     with db.session() as session:
-        target = _target(session, user, course, assignment, question)
+        target = taught_question(session, user, course, assignment, question)
         merged = groups.merge_groups(session, user, target, question, body.group_ids)
         return _view(session, target, catalog, question, merged.id)
 
@@ -322,7 +312,7 @@ def grade(
     """Each member is graded as one answer is; a member another grader claims is skipped and
     listed (`skipped`, with `holder`)."""
     with db.session() as session:
-        target = _target(session, user, course, assignment, question)
+        target = taught_question(session, user, course, assignment, question)
         groups.group_of(session, target, question, group_id)
         done = groups.apply_to_group(
             session,
@@ -351,7 +341,7 @@ def integrity(
     catalog: CatalogDep,
 ) -> list[dict[str, Any]]:
     """Identical or near-identical answers of 8 words or more, by different students."""
-    target = _target(session, user, course, assignment, question)
+    target = taught_question(session, user, course, assignment, question)
     found = groups_view.integrity_flags(session, target, assignment_of(catalog, target), question)
     return [
         {
@@ -377,7 +367,7 @@ def consistency(
     session: ReadSession,
     catalog: CatalogDep,
 ) -> list[dict[str, Any]]:
-    target = _target(session, user, course, assignment, question)
+    target = taught_question(session, user, course, assignment, question)
     found = groups_view.audit(session, target, assignment_of(catalog, target), question)
     return [
         {

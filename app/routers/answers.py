@@ -17,7 +17,7 @@ from app.deps import CatalogDep, CurrentUser, DbDep, ReadSession
 from app.errors import problems
 from app.models import ManualGrade, Submission, User
 from app.routers.manual_shared import NOT_TAUGHT
-from app.routers.manual_shared import assignment_of as _assignment
+from app.services.access import catalog_assignment as _assignment
 from app.services.access import taught_submission
 from app.services.errors import NotFound
 from app.services.manual import claims

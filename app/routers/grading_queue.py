@@ -15,23 +15,13 @@ from pydantic import BaseModel, Field
 
 from app.deps import CatalogDep, CurrentUser, ReadSession
 from app.errors import problems
-from app.models import CourseAssignment
-from app.services.access import taught_assignment
-from app.services.errors import NotFound
+from app.services.access import catalog_assignment, taught_assignment
 from app.services.manual.queue import free_text_question, question_counts, question_queue
-from graders import Assignment, Catalog
 
 router = APIRouter(prefix="/api/v1", tags=["manual grading"])
 
 NOT_TAUGHT = "No such course, assignment or free-text question (or the caller does not teach it)"
 BASE = "/courses/{course}/assignments/{assignment}/questions"
-
-
-def _assignment(catalog: Catalog, target: CourseAssignment) -> Assignment:
-    try:
-        return catalog[target.assignment]
-    except KeyError:
-        raise NotFound("assignment in the catalog") from None
 
 
 class QuestionOut(BaseModel):
@@ -94,7 +84,7 @@ def list_questions(
             "left": c.left,
             "claimed": c.claimed,
         }
-        for c in question_counts(session, target, _assignment(catalog, target))
+        for c in question_counts(session, target, catalog_assignment(catalog, target))
     ]
 
 
@@ -118,7 +108,7 @@ def list_queue(
     that is the same at every call and differs per question, labelled `Answer N`; names
     only when asked. `order=name` sorts by the students' names instead."""
     target = taught_assignment(session, user, course, assignment)
-    quiz = _assignment(catalog, target)
+    quiz = catalog_assignment(catalog, target)
     free_text_question(quiz, question)
     queue = question_queue(session, target, quiz, question)
     by_name = order == "name"

@@ -1,18 +1,23 @@
-"""What the manual grading routers share: the catalog's assignment of a course assignment,
-and the one description of their 404."""
+"""What the manual grading routers share: the one description of their 404, and the course
+assignment of a route about one of its questions."""
 
 from __future__ import annotations
 
-from app.models import CourseAssignment
+from sqlalchemy.orm import Session
+
+from app.models import CourseAssignment, User
+from app.services.access import taught_assignment
 from app.services.errors import NotFound
-from graders import Assignment, Catalog
 
 NOT_TAUGHT = "No such course, assignment or submission (or the caller does not teach it)"
 
 
-def assignment_of(catalog: Catalog, target: CourseAssignment) -> Assignment:
-    """The assignment ``target`` sets, from the catalog; :class:`NotFound` once it left it."""
-    try:
-        return catalog[target.assignment]
-    except KeyError:
-        raise NotFound("assignment in the catalog") from None
+def taught_question(
+    session: Session, user: User, course: str, assignment: str, question: str
+) -> CourseAssignment:
+    """The course assignment a route about ``question`` is on, for one of its instructors;
+    :class:`NotFound` for anyone else, and for a question id no question can have."""
+    target = taught_assignment(session, user, course, assignment)
+    if not 0 < len(question) <= 64:
+        raise NotFound("free-text question")
+    return target

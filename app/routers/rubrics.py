@@ -15,7 +15,7 @@ from app.deps import CatalogDep, CurrentUser, DbDep, ReadSession
 from app.errors import problems
 from app.models import CourseAssignment
 from app.routers.manual_shared import NOT_TAUGHT
-from app.routers.manual_shared import assignment_of as _assignment
+from app.services.access import catalog_assignment as _assignment
 from app.services.access import taught_assignment
 from app.services.manual import rubrics
 from graders import Assignment, rubric_to_toml

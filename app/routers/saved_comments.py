@@ -8,14 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from app.deps import CatalogDep, CurrentUser, DbDep, ReadSession
 from app.errors import problems
-from app.models import CourseAssignment, SavedComment, User
-from app.routers.manual_shared import NOT_TAUGHT, assignment_of
-from app.services.access import taught_assignment
-from app.services.errors import NotFound
+from app.models import SavedComment
+from app.routers.manual_shared import NOT_TAUGHT, taught_question
+from app.services.access import catalog_assignment as assignment_of
 from app.services.manual import comments
 from app.services.manual.groups_data import MAX_ID
 
@@ -41,15 +39,6 @@ def _out(row: SavedComment) -> dict[str, Any]:
     return {"id": row.id, "text": row.text, "created_at": row.created_at}
 
 
-def _target(
-    session: Session, user: User, course: str, assignment: str, question: str
-) -> CourseAssignment:
-    target = taught_assignment(session, user, course, assignment)
-    if not 0 < len(question) <= 64:
-        raise NotFound("free-text question")
-    return target
-
-
 @router.get(
     BASE,
     response_model=list[CommentOut],
@@ -64,7 +53,7 @@ def list_comments(
     session: ReadSession,
     catalog: CatalogDep,
 ) -> list[dict[str, Any]]:
-    target = _target(session, user, course, assignment, question)
+    target = taught_question(session, user, course, assignment, question)
     rows = comments.list_comments(session, target, assignment_of(catalog, target), question)
     return [_out(r) for r in rows]
 
@@ -91,7 +80,7 @@ def post_comment(
 ) -> dict[str, Any]:
     """At most 2,000 characters (spaces at either end dropped), at most 200 per question."""
     with db.session() as session:
-        target = _target(session, user, course, assignment, question)
+        target = taught_question(session, user, course, assignment, question)
         row, new = comments.add_comment(
             session, user, target, assignment_of(catalog, target), question, body.text
         )
@@ -117,7 +106,7 @@ def delete_comment(
 ) -> None:
     """Grades that used its text keep it."""
     with db.session() as session:
-        target = _target(session, user, course, assignment, question)
+        target = taught_question(session, user, course, assignment, question)
         comments.delete_comment(
             session, target, assignment_of(catalog, target), question, comment_id
         )

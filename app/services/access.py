@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Course, CourseAssignment, Enrolment, Submission, User
 from app.services.errors import NotFound
+from graders import Assignment, Catalog
 
 
 def plausible(name: str, longest: int = 64) -> bool:
@@ -102,3 +103,11 @@ def taught_submission(session: Session, user: User, submission_id: str) -> Submi
     if role_in(session, user, submission.course_assignment.course_id) != "instructor":
         raise NotFound("submission")
     return submission
+
+
+def catalog_assignment(catalog: Catalog, target: CourseAssignment) -> Assignment:
+    """The catalog's assignment that ``target`` sets; :class:`NotFound` once it left it."""
+    try:
+        return catalog[target.assignment]
+    except KeyError:
+        raise NotFound("assignment in the catalog") from None

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from app.deps import catalog_of
 from app.errors import not_found
 from app.models import CourseAssignment, Submission, User
-from app.services.access import valid_id
+from app.services.access import catalog_assignment, valid_id
 from app.services.errors import Conflict, Invalid
 from app.services.manual import claims
 from app.services.manual.comments import add_comment
@@ -64,10 +64,7 @@ class Options:
 
 
 def _quiz(request: Request, target: CourseAssignment) -> Assignment:
-    try:
-        return catalog_of(request.app)[target.assignment]
-    except KeyError:
-        raise not_found("assignment") from None
+    return catalog_assignment(catalog_of(request.app), target)
 
 
 def _title(request: Request, target: CourseAssignment) -> str:

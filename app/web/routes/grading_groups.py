@@ -18,9 +18,11 @@ from starlette.responses import Response
 from app.deps import catalog_of
 from app.errors import Problem, from_service
 from app.models import CourseAssignment, User
+from app.services.access import catalog_assignment
 from app.services.errors import NotFound, ServiceError
 from app.services.manual import comments, groups, groups_view
 from app.services.manual.groups_data import row_id
+from app.services.manual.queue import free_text_question
 from app.services.manual.rubrics import current_rubric
 from app.services.web_sessions import SignedIn
 from app.web import csrf
@@ -37,9 +39,8 @@ Names = Annotated[str | None, Query(max_length=3)]
 
 
 def _assignment(request: Request, target: CourseAssignment, question: str) -> Assignment:
-    found = catalog_of(request.app).get(target.assignment)
-    if found is None or not any(q.id == question for q in found.free_text):
-        raise NotFound("free-text question")
+    found = catalog_assignment(catalog_of(request.app), target)
+    free_text_question(found, question)
     return found
 
 

@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app.deps import catalog_of
 from app.models import CourseAssignment
+from app.services.access import catalog_assignment
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.manual import rubrics
 from app.services.web_sessions import SignedIn
@@ -30,10 +31,7 @@ Version = Annotated[int | None, Query(ge=1, le=1_000_000)]
 
 
 def _assignment(catalog: Catalog, target: CourseAssignment) -> Assignment:
-    try:
-        found = catalog[target.assignment]
-    except KeyError:
-        raise NotFound("assignment") from None
+    found = catalog_assignment(catalog, target)
     if not found.free_text:
         raise NotFound("rubric")  # nothing is graded by hand here
     return found
